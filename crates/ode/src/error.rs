@@ -1,0 +1,54 @@
+//! The one error type of the `ode` crate.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when setting up or running an integration.
+///
+/// Set-up errors (bad tolerances, dimension mismatches, non-finite inputs) are reported before
+/// the first step; run-time failures carry the time `t` at which the solver stopped.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum OdeError {
+    /// A vector had the wrong length.
+    #[error("dimension mismatch in {what}: expected {expected}, found {found}")]
+    DimensionMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A user-supplied number was NaN or infinite.
+    #[error("non-finite {what}{}: {value}", index.map(|i| format!(" at index {i}")).unwrap_or_default())]
+    NonFiniteInput {
+        what: &'static str,
+        index: Option<usize>,
+        value: f64,
+    },
+    /// A tolerance was negative, or both tolerances were zero for some component.
+    #[error("invalid tolerance: {reason}")]
+    InvalidTolerance { reason: String },
+    /// Some other option was out of range (`max_steps == 0`, `h0 <= 0`, ...).
+    #[error("invalid option {name}: {reason}")]
+    InvalidOption { name: &'static str, reason: String },
+    /// A requested output time lies outside `[t0, t_end]` or the times are not monotone.
+    #[error("invalid save-at time {t} (index {index}): {reason}")]
+    InvalidSaveAt {
+        t: f64,
+        index: usize,
+        reason: &'static str,
+    },
+    /// `t0 == t_end` is allowed; a non-finite time span is not.
+    #[error("invalid time span [{t0}, {t_end}]")]
+    InvalidTimeSpan { t0: f64, t_end: f64 },
+    /// The adaptive step size fell below the resolution of floating point at `t`.
+    #[error("step size underflow at t = {t}: h = {h:e} is too small to make progress")]
+    StepSizeTooSmall { t: f64, h: f64 },
+    /// The state or its derivative became NaN or infinite.
+    #[error("non-finite state at t = {t} (component {component}): the solution blew up or the right-hand side returned NaN/Inf")]
+    NonFiniteState { t: f64, component: usize },
+    /// `max_steps` steps were taken before reaching `t_end`.
+    #[error("maximum number of steps ({max_steps}) reached at t = {t} before t_end; raise max_steps or loosen the tolerances")]
+    MaxStepsReached { t: f64, max_steps: usize },
+    /// An event function returned a non-finite value.
+    #[error("event function {event} returned a non-finite value at t = {t}")]
+    NonFiniteEvent { event: usize, t: f64 },
+}

@@ -1,0 +1,15 @@
+//! Time integration for ai4de.
+//!
+//! Explicit Runge–Kutta methods are data ([`tableau::ButcherTableau`]); one generic stepper
+//! consumes them with PI step-size control, Hairer's automatic initial step, dense output,
+//! save-at times, events and solver statistics.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod methods;
+pub mod system;
+pub mod tableau;
+
+pub use error::OdeError;
+pub use methods::Method;
+pub use system::{FnSystem, OdeSystem};

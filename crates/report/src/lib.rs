@@ -1,0 +1,1 @@
+//! Plots and reports for ai4de.
