@@ -13,3 +13,11 @@ pub mod tableau;
 pub use error::OdeError;
 pub use methods::Method;
 pub use system::{FnSystem, OdeSystem};
+
+pub mod control;
+mod rk;
+pub mod solution;
+pub mod solve;
+
+pub use solution::{EventHit, Solution, Stats};
+pub use solve::{Direction, Event, Options, SaveAt, Solve, Tolerance};

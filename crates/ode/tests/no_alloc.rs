@@ -1,0 +1,77 @@
+//! The stepping loop allocates nothing per step: the number of heap allocations of a solve does
+//! not depend on how many steps it takes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ai4de_ode::{Event, FnSystem, Method, SaveAt, Solve};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn oscillator() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
+    FnSystem::new(2, |_t, y: &[f64], dy: &mut [f64]| {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    })
+}
+
+/// Allocations and accepted steps of one solve to `t_end`.
+fn count(method: Method, t_end: f64, with_event: bool) -> (usize, usize) {
+    let sys = oscillator();
+    let y0 = [1.0, 0.0];
+    let mut solve = Solve::new(&sys, (0.0, t_end), &y0)
+        .method(method)
+        .rtol(1e-9)
+        .atol(1e-12)
+        .save_at(SaveAt::Final);
+    if !method.is_adaptive() {
+        solve = solve.dt(1e-3);
+    }
+    if with_event {
+        // An event that never fires: g is evaluated on every step.
+        solve = solve.event(Event::new(|_t, y: &[f64]| y[0] + 10.0));
+    }
+    let before = ALLOCS.load(Ordering::SeqCst);
+    let sol = solve.run().expect("oscillator solves");
+    let after = ALLOCS.load(Ordering::SeqCst);
+    let steps = sol.stats.accepted;
+    drop(sol);
+    (after - before, steps)
+}
+
+#[test]
+fn allocations_do_not_grow_with_the_number_of_steps() {
+    for method in Method::ALL {
+        for with_event in [false, true] {
+            let (a_short, s_short) = count(method, 1.0, with_event);
+            let (a_long, s_long) = count(method, 100.0, with_event);
+            assert!(
+                s_long > 10 * s_short,
+                "{method}: {s_short} vs {s_long} steps"
+            );
+            assert_eq!(
+                a_short, a_long,
+                "{method} (event: {with_event}): {a_short} allocations for {s_short} steps but {a_long} for {s_long}"
+            );
+        }
+    }
+}
