@@ -198,13 +198,13 @@ fn initial_step<S: OdeSystem + ?Sized>(
         0.01 * d0 / d1
     };
     h0 = h0.min(h_max).min(span);
-    for i in 0..n {
-        w.y1[i] = w.y[i] + dir * h0 * f0[i];
+    for ((y1, y), f) in w.y1.iter_mut().zip(&w.y).zip(f0.iter()) {
+        *y1 = y + dir * h0 * f;
     }
     sys.rhs(t0 + dir * h0, &w.y1, f1);
     stats.f_evals += 1;
-    for i in 0..n {
-        w.yd[i] = f1[i] - f0[i];
+    for ((d, a), b) in w.yd.iter_mut().zip(f1.iter()).zip(f0.iter()) {
+        *d = a - b;
     }
     let d2 = rms_norm(&w.yd, &w.tmp) / h0;
     let dmax = d1.max(d2);
@@ -448,6 +448,8 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
     let nst = tab.dense_stages();
     let dir = if t_end >= t0 { 1.0 } else { -1.0 };
     let span = (t_end - t0).abs();
+    // With a given dt every method takes fixed steps (no error control).
+    let adaptive = tab.is_adaptive() && o.dt.is_none();
     let mut w = Work {
         n,
         y: y0.to_vec(),
@@ -505,7 +507,7 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
     let mut hits: Vec<(f64, usize)> = Vec::with_capacity(events.len());
 
     let h_max = o.h_max.unwrap_or(span).min(span);
-    let mut h = if !tab.is_adaptive() {
+    let mut h = if !adaptive {
         o.dt.unwrap_or(span).min(span)
     } else if let Some(h0) = o.h0 {
         h0.min(h_max)
@@ -541,14 +543,14 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
         if !finite {
             stats.rejected += 1;
             non_finite_retries += 1;
-            if !tab.is_adaptive() || non_finite_retries > 30 {
+            if !adaptive || non_finite_retries > 30 {
                 let c = first_non_finite(&w.y1).unwrap_or(0);
                 return Err(OdeError::NonFiniteState { t, component: c });
             }
             h *= ctrl.reject(f64::NAN);
             continue;
         }
-        if tab.is_adaptive() && err > 1.0 {
+        if adaptive && err > 1.0 {
             stats.rejected += 1;
             h *= ctrl.reject(err);
             continue;
@@ -654,7 +656,7 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
                 return Err(OdeError::NonFiniteState { t, component: c });
             }
         }
-        if tab.is_adaptive() {
+        if adaptive {
             h = (h * ctrl.accept(err)).min(h_max);
         }
     }

@@ -48,10 +48,13 @@ pub enum Direction {
     Either,
 }
 
+/// A boxed event function `g(t, y)`.
+pub(crate) type EventFn<'a> = Box<dyn FnMut(f64, &[f64]) -> f64 + 'a>;
+
 /// An event: a function `g(t, y)` whose zero crossings are located to (nearly) machine precision
 /// with the dense output. A terminal event stops the integration there.
 pub struct Event<'a> {
-    pub(crate) g: Box<dyn FnMut(f64, &[f64]) -> f64 + 'a>,
+    pub(crate) g: EventFn<'a>,
     pub(crate) direction: Direction,
     pub(crate) terminal: bool,
 }
@@ -194,7 +197,9 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
         self.options.h_max = Some(h_max);
         self
     }
-    /// Step size of the fixed-step methods (required by [`Method::Rk4`] and [`Method::Euler`]).
+    /// Fixed step size: required by [`Method::Rk4`] and [`Method::Euler`]; with it, the adaptive
+    /// methods also take fixed steps without error control (for convergence studies). The last
+    /// step is shortened to land on `t_end`.
     pub fn dt(mut self, dt: f64) -> Self {
         self.options.dt = Some(dt);
         self
