@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod methods;
+pub mod problems;
 pub mod system;
 pub mod tableau;
 
