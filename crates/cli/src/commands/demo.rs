@@ -1,0 +1,145 @@
+//! `ai4de demo`: the quick-start job. Solves every catalogue problem, checks each solution
+//! against its exact solution, published reference or a two-method high-accuracy reference, and
+//! writes one JSON file and one plot per problem plus `summary.json`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ai4de_ode::problems::{self, Problem, Reference};
+use ai4de_ode::{Method, SaveAt, Solve};
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::commands::solve;
+use crate::output::{self, Format, Meta};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output directory.
+    #[arg(long, default_value = "ai4de-demo")]
+    pub out: PathBuf,
+    /// Method for the demonstration solves.
+    #[arg(long, default_value = "tsit5")]
+    pub method: String,
+    /// Relative tolerance (atol is rtol/100).
+    #[arg(long, default_value_t = 1e-8)]
+    pub rtol: f64,
+    /// Skip the plots.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Mixed error `max_i |a_i − b_i| / max(1, |b_i|)`.
+fn mixed_error(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, r)| (x - r).abs() / r.abs().max(1.0))
+        .fold(0.0, f64::max)
+}
+
+/// The reference state at the end of the demo span, and what it is.
+fn reference(p: &Problem, t_end: f64) -> Result<(Vec<f64>, &'static str)> {
+    Ok(match p.reference() {
+        Reference::Exact(_) => (p.exact(t_end).context("exact solution")?, "exact solution"),
+        Reference::Final { y, .. } => (y.clone(), "published reference"),
+        Reference::Period { .. } => (p.y0.clone(), "closes on itself after one period"),
+        _ => {
+            let sol = Solve::new(p, (p.t0, t_end), &p.y0)
+                .method(Method::Vern9)
+                .rtol(1e-14)
+                .atol(1e-16)
+                .max_steps(10_000_000)
+                .save_at(SaveAt::Final)
+                .run()?;
+            (sol.y_final().to_vec(), "Vern9 at rtol 1e-14")
+        }
+    })
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let method: Method = args.method.parse()?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let atol = args.rtol / 100.0;
+    println!(
+        "ai4de demo: solving the catalogue with {method} at rtol {:e}, atol {:e}",
+        args.rtol, atol
+    );
+    println!(
+        "{:<10} {:>4} {:>8} {:>8} {:>9} {:>10}  reference",
+        "problem", "dim", "steps", "f-evals", "time ms", "error"
+    );
+    let mut rows = Vec::new();
+    for mut p in problems::catalogue() {
+        let t_end = match p.reference() {
+            Reference::Final { t, .. } => *t,
+            Reference::Period { period, .. } => p.t0 + period,
+            _ => p.t_end,
+        };
+        p.t_end = t_end;
+        let (y_ref, ref_kind) = reference(&p, t_end)?;
+        let start = Instant::now();
+        let sol = Solve::new(&p, (p.t0, t_end), &p.y0)
+            .method(method)
+            .rtol(args.rtol)
+            .atol(atol)
+            .max_steps(1_000_000)
+            .run()
+            .with_context(|| format!("solving {}", p.name))?;
+        let seconds = start.elapsed().as_secs_f64();
+        let err = mixed_error(sol.y_final(), &y_ref);
+        println!(
+            "{:<10} {:>4} {:>8} {:>8} {:>9.3} {:>10.2e}  {}",
+            p.name,
+            p.dim(),
+            sol.stats.accepted,
+            sol.stats.f_evals,
+            seconds * 1e3,
+            err,
+            ref_kind
+        );
+        let params: Vec<(&str, f64)> = p.params().iter().map(|q| (q.name, q.value)).collect();
+        let meta = Meta {
+            problem: p.name,
+            method: method.name(),
+            rtol: args.rtol,
+            atol,
+            state_names: &p.state_names,
+            params,
+        };
+        output::write_solution(&args.out.join(format!("{}.json", p.name)), Format::Json, &meta, &sol)?;
+        if !args.no_plots {
+            // A smooth picture: the same solve saved on a fine grid through dense output.
+            let n = 2000;
+            let ts: Vec<f64> = (0..n)
+                .map(|i| p.t0 + (t_end - p.t0) * i as f64 / (n - 1) as f64)
+                .collect();
+            let dense = Solve::new(&p, (p.t0, t_end), &p.y0)
+                .method(method)
+                .rtol(args.rtol)
+                .atol(atol)
+                .max_steps(1_000_000)
+                .save_at(SaveAt::Times(ts))
+                .run()?;
+            let title = format!("{}: {}", p.name, p.description);
+            solve::plot(&args.out.join(format!("{}.png", p.name)), &title, &p.state_names, &dense)?;
+        }
+        rows.push(json!({
+            "problem": p.name, "dim": p.dim(), "t_end": t_end, "steps": sol.stats.steps,
+            "accepted": sol.stats.accepted, "rejected": sol.stats.rejected,
+            "f_evals": sol.stats.f_evals, "seconds": seconds, "error": err, "reference": ref_kind,
+        }));
+    }
+    let summary = json!({ "method": method.name(), "rtol": args.rtol, "atol": atol, "problems": rows });
+    let path = args.out.join("summary.json");
+    output::write_atomic(&path, |f| {
+        use std::io::Write;
+        Ok(f.write_all(serde_json::to_string_pretty(&summary)?.as_bytes())?)
+    })?;
+    println!(
+        "wrote {} (one JSON file{} per problem and summary.json)",
+        args.out.display(),
+        if args.no_plots { "" } else { " and one PNG" }
+    );
+    Ok(())
+}

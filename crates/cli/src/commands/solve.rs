@@ -1,0 +1,284 @@
+//! `ai4de solve <problem>`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ai4de_ode::problems::{self, Problem};
+use ai4de_ode::{Method, SaveAt, Solution, Solve};
+use anyhow::{bail, Context, Result};
+
+use crate::output::{self, Format, Meta};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Problem name (see `ai4de problems`).
+    pub problem: String,
+    /// Integration method (see `ai4de methods`).
+    #[arg(long, default_value = "tsit5")]
+    pub method: String,
+    /// Relative tolerance.
+    #[arg(long, default_value_t = 1e-6)]
+    pub rtol: f64,
+    /// Absolute tolerance.
+    #[arg(long, default_value_t = 1e-9)]
+    pub atol: f64,
+    /// Start time (default: the problem's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub t0: Option<f64>,
+    /// End time (default: the problem's); may be below t0 (backward integration).
+    #[arg(long, allow_hyphen_values = true)]
+    pub t_end: Option<f64>,
+    /// Initial state, comma separated (default: the problem's).
+    #[arg(long, allow_hyphen_values = true, value_name = "V1,V2,...")]
+    pub y0: Option<String>,
+    /// Parameter override, repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Output times: a count N (N equally spaced times from t0 to t_end) or a comma-separated
+    /// list of times. Default: every accepted step.
+    #[arg(long, allow_hyphen_values = true, value_name = "N | T1,T2,...")]
+    pub saveat: Option<String>,
+    /// Fixed step size (required by rk4 and euler; makes any method take fixed steps).
+    #[arg(long)]
+    pub dt: Option<f64>,
+    /// Maximum number of steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Output format: json, csv, npy (one array, t in column 0) or npz (arrays t and y).
+    /// Default: from the --out extension, or a human summary on stdout.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Output file (default: stdout for json/csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Plot the trajectory to this .png or .svg file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+}
+
+/// Parses a comma-separated list of finite numbers.
+pub fn parse_list(what: &str, s: &str) -> Result<Vec<f64>> {
+    s.split(',')
+        .map(str::trim)
+        .enumerate()
+        .map(|(i, v)| {
+            let x: f64 = v
+                .parse()
+                .with_context(|| format!("{what}: entry {i} '{v}' is not a number"))?;
+            if !x.is_finite() {
+                bail!("{what}: entry {i} is {x}, not a finite number");
+            }
+            Ok(x)
+        })
+        .collect()
+}
+
+/// Applies `NAME=VALUE` overrides.
+pub fn apply_params(problem: &mut Problem, params: &[String]) -> Result<()> {
+    for p in params {
+        let (name, value) = p
+            .split_once('=')
+            .with_context(|| format!("--param '{p}' is not of the form NAME=VALUE"))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("--param {name}: '{value}' is not a number"))?;
+        problem.set_param(name.trim(), value)?;
+    }
+    Ok(())
+}
+
+/// The save-at rule of `--saveat`.
+pub fn parse_saveat(s: &str, t0: f64, t_end: f64) -> Result<SaveAt> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<usize>() {
+        if n < 2 {
+            bail!("--saveat {n}: a count needs at least 2 points (t0 and t_end)");
+        }
+        let ts = (0..n)
+            .map(|i| {
+                if i == n - 1 {
+                    t_end
+                } else {
+                    t0 + (t_end - t0) * i as f64 / (n - 1) as f64
+                }
+            })
+            .collect();
+        return Ok(SaveAt::Times(ts));
+    }
+    Ok(SaveAt::Times(parse_list("--saveat", s)?))
+}
+
+/// A fully set-up solve request.
+pub struct Request {
+    pub problem: Problem,
+    pub method: Method,
+    pub rtol: f64,
+    pub atol: f64,
+    pub save_at: SaveAt,
+    pub dt: Option<f64>,
+    pub max_steps: Option<usize>,
+}
+
+impl Request {
+    pub fn from_args(args: &Args) -> Result<Self> {
+        let mut problem = problems::get(&args.problem)?;
+        let method: Method = args.method.parse()?;
+        apply_params(&mut problem, &args.params)?;
+        if let Some(t0) = args.t0 {
+            problem.t0 = t0;
+        }
+        if let Some(t_end) = args.t_end {
+            problem.t_end = t_end;
+        }
+        if let Some(y0) = &args.y0 {
+            let y0 = parse_list("--y0", y0)?;
+            if y0.len() != problem.dim() {
+                bail!(
+                    "--y0 has {} values but {} has {} states ({})",
+                    y0.len(),
+                    problem.name,
+                    problem.dim(),
+                    problem.state_names.join(", ")
+                );
+            }
+            problem.y0 = y0;
+        }
+        let save_at = match &args.saveat {
+            Some(s) => parse_saveat(s, problem.t0, problem.t_end)?,
+            None => SaveAt::Steps,
+        };
+        Ok(Self {
+            problem,
+            method,
+            rtol: args.rtol,
+            atol: args.atol,
+            save_at,
+            dt: args.dt,
+            max_steps: args.max_steps,
+        })
+    }
+
+    pub fn solve(&self) -> Result<Solution> {
+        let p = &self.problem;
+        let mut s = Solve::new(p, (p.t0, p.t_end), &p.y0)
+            .method(self.method)
+            .rtol(self.rtol)
+            .atol(self.atol)
+            .save_at(self.save_at.clone());
+        if let Some(dt) = self.dt {
+            s = s.dt(dt);
+        }
+        if let Some(m) = self.max_steps {
+            s = s.max_steps(m);
+        }
+        s.run()
+            .with_context(|| format!("solving {} with {}", p.name, self.method))
+    }
+
+    pub fn meta(&self) -> Meta<'_> {
+        Meta {
+            problem: self.problem.name,
+            method: self.method.name(),
+            rtol: self.rtol,
+            atol: self.atol,
+            state_names: &self.problem.state_names,
+            params: self
+                .problem
+                .params()
+                .iter()
+                .map(|q| (q.name, q.value))
+                .collect(),
+        }
+    }
+}
+
+/// Draws the trajectory of a solve.
+pub fn plot(path: &std::path::Path, title: &str, names: &[String], sol: &Solution) -> Result<()> {
+    let spec = ai4de_report::TrajectoryPlot::new(title, &sol.t, &sol.y, sol.dim).names(names.iter());
+    ai4de_report::plot_trajectories(path, &spec)
+        .with_context(|| format!("plotting to {}", path.display()))
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let req = Request::from_args(args)?;
+    let format = match (&args.format, &args.out) {
+        (Some(f), _) => Some(Format::parse(f)?),
+        (None, Some(out)) => Some(Format::from_path(out).with_context(|| {
+            format!(
+                "cannot tell the format of {} from its extension; pass --format",
+                out.display()
+            )
+        })?),
+        (None, None) => None,
+    };
+    let start = Instant::now();
+    let sol = req.solve()?;
+    let elapsed = start.elapsed();
+    let meta = req.meta();
+
+    if let Some(path) = &args.plot {
+        let title = format!("{} ({}, rtol {:e})", req.problem.name, req.method, req.rtol);
+        plot(path, &title, &req.problem.state_names, &sol)?;
+    }
+    match (format, &args.out) {
+        (Some(f), Some(out)) => {
+            output::write_solution(out, f, &meta, &sol)?;
+            summary(&req, &sol, elapsed.as_secs_f64(), &mut std::io::stderr())?;
+        }
+        (Some(Format::Json), None) => println!("{}", output::to_json(&meta, &sol)?),
+        (Some(Format::Csv), None) => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            output::write_csv(&mut lock, &meta, &sol)?;
+        }
+        (Some(f), None) => bail!("--format {f:?} is binary: pass --out FILE"),
+        (None, _) => summary(&req, &sol, elapsed.as_secs_f64(), &mut std::io::stdout())?,
+    }
+    Ok(())
+}
+
+/// A short human summary of one solve.
+pub fn summary(req: &Request, sol: &Solution, seconds: f64, w: &mut impl Write) -> Result<()> {
+    let p = &req.problem;
+    let st = sol.stats;
+    writeln!(
+        w,
+        "{}: {} from t = {} to {} with {} (rtol {:e}, atol {:e})",
+        p.name,
+        p.description,
+        p.t0,
+        sol.t_final(),
+        req.method,
+        req.rtol,
+        req.atol
+    )?;
+    writeln!(
+        w,
+        "  {} steps ({} accepted, {} rejected), {} f-evaluations, {:.3} ms, {} saved points",
+        st.steps,
+        st.accepted,
+        st.rejected,
+        st.f_evals,
+        seconds * 1e3,
+        sol.len()
+    )?;
+    let finals: Vec<String> = p
+        .state_names
+        .iter()
+        .zip(sol.y_final())
+        .take(8)
+        .map(|(n, v)| format!("{n} = {v:.10e}"))
+        .collect();
+    let more = if p.dim() > 8 {
+        format!(" ... ({} more)", p.dim() - 8)
+    } else {
+        String::new()
+    };
+    writeln!(w, "  final state: {}{more}", finals.join(", "))?;
+    for e in &sol.events {
+        writeln!(w, "  event {} at t = {}", e.event, e.t)?;
+    }
+    Ok(())
+}
