@@ -216,27 +216,19 @@ fn initial_step<S: OdeSystem + ?Sized>(
     (100.0 * h0).min(h1).min(h_max).min(span)
 }
 
-/// `out = y + h Σ_j a_j k_j` over the nonzero coefficients of one tableau row.
+/// `out = y + h Σ_j a_j k_j` over the nonzero coefficients of one tableau row. The row is a
+/// constant of the monomorphised method, so the zero tests fold away once inlined.
 #[inline(always)]
 fn stage_arg(row: &[crate::tableau::Coef], h: f64, y: &[f64], k: &[f64], out: &mut [f64]) {
     let n = y.len();
-    let mut idx = [0usize; MAX_STAGES];
-    let mut coef = [0.0f64; MAX_STAGES];
-    let mut nz = 0;
-    for (j, a) in row.iter().enumerate() {
-        if a.v != 0.0 {
-            idx[nz] = j * n;
-            coef[nz] = h * a.v;
-            nz += 1;
-        }
-    }
-    let (idx, coef) = (&idx[..nz], &coef[..nz]);
     for m in 0..n {
         let mut acc = 0.0;
-        for (&o, &c) in idx.iter().zip(coef) {
-            acc += c * k[o + m];
+        for (j, a) in row.iter().enumerate() {
+            if a.v != 0.0 {
+                acc += a.v * k[j * n + m];
+            }
         }
-        out[m] = y[m] + acc;
+        out[m] = y[m] + h * acc;
     }
 }
 
