@@ -21,4 +21,3 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
         bi: &[&[q!(1)]],
     },
 };
-

@@ -147,7 +147,9 @@ impl FromStr for Method {
         }
         match lower.as_str() {
             "dopri5" | "rk45" => Ok(Method::Dp5),
-            _ => Err(UnknownMethod { name: s.to_string() }),
+            _ => Err(UnknownMethod {
+                name: s.to_string(),
+            }),
         }
     }
 }

@@ -14,7 +14,12 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     error_exponent: 0,
     fsal: false,
     c: &[q!(0), q!(1 / 2), q!(1 / 2), q!(1)],
-    a: &[&[], &[q!(1 / 2)], &[q!(0), q!(1 / 2)], &[q!(0), q!(0), q!(1)]],
+    a: &[
+        &[],
+        &[q!(1 / 2)],
+        &[q!(0), q!(1 / 2)],
+        &[q!(0), q!(0), q!(1)],
+    ],
     b: &[q!(1 / 6), q!(1 / 3), q!(1 / 3), q!(1 / 6)],
     e: &[],
     e3: &[],
