@@ -12,7 +12,7 @@ use super::{Param, Problem, Reference, System};
 /// ```
 ///
 /// * Parameters: `a = 0.7`, `b = 0.8`, `tau = 12.5`, `current = 0.5` (FitzHugh's classic values;
-///   with this input the rest state is unstable and the model spikes periodically, period ≈ 37).
+///   with this input the rest state is unstable and the model spikes periodically, period ≈ 39.5).
 /// * Default problem: `(v, w)(0) = (−1, 1)`, `t ∈ [0, 200]` (five spikes).
 /// * Source: R. FitzHugh, Biophys. J. 1 (1961) 445–466; J. Nagumo, S. Arimoto and S. Yoshizawa,
 ///   Proc. IRE 50 (1962) 2061–2070.
