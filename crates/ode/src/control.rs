@@ -10,7 +10,8 @@ pub struct PiController {
     pub safety: f64,
     pub q_min: f64,
     pub q_max: f64,
-    err_prev: f64,
+    /// `ln(err_prev)`: the two powers are one `exp` of a combination of logarithms.
+    ln_err_prev: f64,
     /// After a rejection the next accepted step may not grow.
     last_rejected: bool,
 }
@@ -24,7 +25,7 @@ impl PiController {
             safety,
             q_min,
             q_max,
-            err_prev: 1e-4,
+            ln_err_prev: 1e-4f64.ln(),
             last_rejected: false,
         }
     }
@@ -34,10 +35,11 @@ impl PiController {
     #[inline]
     pub fn accept(&mut self, err: f64) -> f64 {
         let err = err.max(1e-10);
-        let mut q = self.safety * err.powf(-self.beta1) * self.err_prev.powf(self.beta2);
+        let ln_err = err.ln();
+        let mut q = self.safety * (self.beta2 * self.ln_err_prev - self.beta1 * ln_err).exp();
         let q_max = if self.last_rejected { 1.0 } else { self.q_max };
         q = q.clamp(self.q_min, q_max);
-        self.err_prev = err.max(1e-4);
+        self.ln_err_prev = ln_err.max(1e-4f64.ln());
         self.last_rejected = false;
         q
     }

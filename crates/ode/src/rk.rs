@@ -232,6 +232,27 @@ fn stage_arg(row: &[crate::tableau::Coef], h: f64, y: &[f64], k: &[f64], out: &m
     }
 }
 
+/// `out = y + h Σ_{j<I} a_Ij k_j` for stage `I` of method `M` (row `I` is a constant).
+#[inline(always)]
+fn stage_const<M: ExplicitRk, const I: usize>(h: f64, y: &[f64], k: &[f64], out: &mut [f64]) {
+    let row = M::TABLEAU.a[I];
+    let n = y.len();
+    let k = &k[..I * n];
+    let out = &mut out[..n];
+    for m in 0..n {
+        let mut acc = 0.0;
+        let mut j = 0;
+        while j < I {
+            let a = row[j].v;
+            if a != 0.0 {
+                acc += a * k[j * n + m];
+            }
+            j += 1;
+        }
+        out[m] = y[m] + h * acc;
+    }
+}
+
 /// Computes stages `1..s` (stage 0 is already in `k`), `y1`, and returns the scaled error norm
 /// (0 for fixed-step methods) and whether `y1` is finite.
 #[inline(always)]
@@ -244,11 +265,19 @@ fn rk_step<M: ExplicitRk, S: OdeSystem + ?Sized>(
     let tab = &M::TABLEAU;
     let n = w.n;
     let s = tab.stages();
-    for i in 1..s {
-        let (done, rest) = w.k.split_at_mut(i * n);
-        stage_arg(tab.a[i], h, &w.y, done, &mut w.tmp);
-        sys.rhs(t + tab.c[i].v * h, &w.tmp, &mut rest[..n]);
+    // Stage i is a separate instantiation with a constant row, so the inner sum over j is
+    // fully unrolled with the tableau's zeros removed.
+    macro_rules! stages {
+        ($($i:literal)*) => {$(
+            if $i < s {
+                let (done, rest) = w.k.split_at_mut($i * n);
+                stage_const::<M, $i>(h, &w.y, done, &mut w.tmp);
+                sys.rhs(t + tab.c[$i].v * h, &w.tmp, &mut rest[..n]);
+            }
+        )*};
     }
+    stages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    debug_assert!(s <= 16, "rk_step unrolls at most 16 stages");
     if tab.fsal {
         w.y1.copy_from_slice(&w.tmp);
     } else {
