@@ -13,6 +13,14 @@
 //!   [`NonFinitePolicy::Skip`] drops them instead (lines are broken at the gap).
 //! * Long curves are thinned for drawing (per-bucket minima and maxima are kept), so a
 //!   million-step trajectory still gives a small SVG.
+//! * Legends sit beside the chart (wrapping into columns), never over the data. With more
+//!   than [`MAX_AUTO_COMPONENTS`] components only the first ones are drawn against time
+//!   (the panel says so) unless [`TrajectoryPlot::components`] picks them.
+//! * Phase portraits ([`Phase`]): `y1` vs `y0` for two states, a 3-D curve for three
+//!   (plotters' 3-D chart, viewed across the x = y diagonal so a Lorenz attractor shows both
+//!   wings), or any chosen pair/triple; coloured early → late, start and end marked.
+//! * Log axes ([`LinePlot::log_log`]) are labelled `10⁻⁶`, `2×10⁻⁶`, ... and keep their
+//!   labels below `f64::EPSILON` (plotters' built-in log axis drops those).
 //!
 //! # Example
 //!

@@ -217,6 +217,13 @@ fn log_log_lines() {
     let svg = fs::read_to_string(dir.join("work_precision.svg")).unwrap();
     assert!(svg.contains("Work–precision (Kepler orbit)"));
     assert!(svg.contains("dopri5"));
+    // Log-axis labels survive below f64::EPSILON (plotters' own log axis drops them).
+    assert!(svg.contains("10⁻¹⁹"), "no 1e-19 label");
+    // Markup in names is escaped.
+    let odd = LinePlot::new("a < b & c").with_series(Series::new("x<y", [(0.0, 1.0), (1.0, 2.0)]));
+    plot_lines(&dir.join("escaped.svg"), &odd).unwrap();
+    let svg = fs::read_to_string(dir.join("escaped.svg")).unwrap();
+    assert!(svg.contains("a &lt; b &amp; c") && svg.contains("x&lt;y"));
 
     // Convergence plot: linear x, log y, a markers-only reference series.
     let conv = LinePlot::new("Convergence")
@@ -242,7 +249,7 @@ fn log_log_lines() {
         (0..500).map(|i| (f64::from(i) * 0.02, (f64::from(i) * 0.02).sin())),
     ));
     plot_lines(&dir.join("linear.png"), &lin).unwrap();
-    assert_eq!(assert_no_temp_files(&dir).len(), 4);
+    assert_eq!(assert_no_temp_files(&dir).len(), 5);
 }
 
 #[test]
