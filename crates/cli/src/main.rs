@@ -26,14 +26,32 @@ enum Command {
     /// List the integration methods.
     Methods,
     /// Solve a built-in problem and write the trajectory (JSON, CSV, NPY/NPZ) and a plot.
-    Solve(commands::solve::Args),
+    Solve(Box<commands::solve::Args>),
     /// The quick-start job: solve the catalogue, check each solution against its reference,
     /// write JSON results and plots.
     Demo(commands::demo::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // One line, like every other error of ai4de.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see 'ai4de --help')");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Problems(args) => commands::problems::run(&args),
         Command::Methods => commands::problems::methods(),

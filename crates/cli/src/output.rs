@@ -53,8 +53,8 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<()>
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> Result<()> {
-        let mut f = fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut f =
+            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         write(&mut f)?;
         f.flush()?;
         f.sync_all()?;

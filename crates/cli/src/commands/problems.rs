@@ -35,7 +35,10 @@ pub fn run(args: &Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("{:<10} {:>4}  {:<36} description", "problem", "dim", "parameters");
+    println!(
+        "{:<10} {:>4}  {:<36} description",
+        "problem", "dim", "parameters"
+    );
     for p in &list {
         let params = p
             .params()
@@ -47,7 +50,11 @@ pub fn run(args: &Args) -> Result<()> {
             "{:<10} {:>4}  {:<36} {}",
             p.name,
             p.dim(),
-            if params.is_empty() { "-".to_string() } else { params },
+            if params.is_empty() {
+                "-".to_string()
+            } else {
+                params
+            },
             p.description
         );
     }

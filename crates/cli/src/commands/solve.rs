@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::{Method, SaveAt, Solution, Solve};
+use ai4de_report::Phase;
 use anyhow::{bail, Context, Result};
 
 use crate::output::{self, Format, Meta};
@@ -18,10 +19,10 @@ pub struct Args {
     #[arg(long, default_value = "tsit5")]
     pub method: String,
     /// Relative tolerance.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
     pub rtol: f64,
     /// Absolute tolerance.
-    #[arg(long, default_value_t = 1e-9)]
+    #[arg(long, default_value_t = 1e-9, allow_hyphen_values = true)]
     pub atol: f64,
     /// Start time (default: the problem's).
     #[arg(long, allow_hyphen_values = true)]
@@ -40,7 +41,7 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true, value_name = "N | T1,T2,...")]
     pub saveat: Option<String>,
     /// Fixed step size (required by rk4 and euler; makes any method take fixed steps).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub dt: Option<f64>,
     /// Maximum number of steps.
     #[arg(long)]
@@ -55,6 +56,10 @@ pub struct Args {
     /// Plot the trajectory to this .png or .svg file.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// State names for the phase portrait of the plot: two (a plane) or three (a 3-D curve),
+    /// e.g. `--phase x,y`. Default: the whole state when it has 2 or 3 components.
+    #[arg(long, value_name = "A,B[,C]")]
+    pub phase: Option<String>,
 }
 
 /// Parses a comma-separated list of finite numbers.
@@ -194,9 +199,35 @@ impl Request {
     }
 }
 
+/// The phase portrait named by `--phase a,b[,c]` (state names).
+pub fn parse_phase(spec: &str, names: &[String]) -> Result<Phase> {
+    let idx: Vec<usize> =
+        spec.split(',')
+            .map(|n| {
+                let n = n.trim();
+                names.iter().position(|m| m == n).with_context(|| {
+                    format!("--phase: no state '{n}' (states: {})", names.join(", "))
+                })
+            })
+            .collect::<Result<_>>()?;
+    match idx[..] {
+        [i, j] => Ok(Phase::Pair(i, j)),
+        [i, j, k] => Ok(Phase::Triple(i, j, k)),
+        _ => bail!("--phase takes two or three state names, got '{spec}'"),
+    }
+}
+
 /// Draws the trajectory of a solve.
-pub fn plot(path: &std::path::Path, title: &str, names: &[String], sol: &Solution) -> Result<()> {
-    let spec = ai4de_report::TrajectoryPlot::new(title, &sol.t, &sol.y, sol.dim).names(names.iter());
+pub fn plot(
+    path: &std::path::Path,
+    title: &str,
+    names: &[String],
+    phase: Phase,
+    sol: &Solution,
+) -> Result<()> {
+    let spec = ai4de_report::TrajectoryPlot::new(title, &sol.t, &sol.y, sol.dim)
+        .names(names.iter())
+        .phase(phase);
     ai4de_report::plot_trajectories(path, &spec)
         .with_context(|| format!("plotting to {}", path.display()))
 }
@@ -213,6 +244,9 @@ pub fn run(args: &Args) -> Result<()> {
         })?),
         (None, None) => None,
     };
+    if let (Some(spec), None) = (&args.phase, &args.plot) {
+        bail!("--phase {spec} needs --plot FILE");
+    }
     let start = Instant::now();
     let sol = req.solve()?;
     let elapsed = start.elapsed();
@@ -220,7 +254,11 @@ pub fn run(args: &Args) -> Result<()> {
 
     if let Some(path) = &args.plot {
         let title = format!("{} ({}, rtol {:e})", req.problem.name, req.method, req.rtol);
-        plot(path, &title, &req.problem.state_names, &sol)?;
+        let phase = match &args.phase {
+            Some(spec) => parse_phase(spec, &req.problem.state_names)?,
+            None => Phase::Auto,
+        };
+        plot(path, &title, &req.problem.state_names, phase, &sol)?;
     }
     match (format, &args.out) {
         (Some(f), Some(out)) => {
