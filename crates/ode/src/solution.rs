@@ -11,9 +11,19 @@ pub struct Stats {
     pub accepted: usize,
     /// Steps rejected by the error control.
     pub rejected: usize,
-    /// Evaluations of the right-hand side, including those for the initial step, dense output and
-    /// event location.
+    /// Evaluations of the right-hand side, including those for the initial step, dense output,
+    /// event location and finite-difference Jacobians.
     pub f_evals: usize,
+    /// Jacobian evaluations (implicit and Rosenbrock methods; 0 for explicit ones).
+    pub jac_evals: usize,
+    /// LU factorisations of iteration matrices.
+    pub lu_decomps: usize,
+    /// Linear solves with a factorised iteration matrix.
+    pub lin_solves: usize,
+    /// Newton iterations (implicit methods).
+    pub newton_iters: usize,
+    /// Steps rejected because the Newton iteration did not converge.
+    pub newton_failures: usize,
 }
 
 /// An event that fired: which event function, where, and the state there.
