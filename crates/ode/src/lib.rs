@@ -16,6 +16,7 @@ pub use methods::Method;
 pub use system::{FnSystem, OdeSystem};
 
 pub mod control;
+mod driver;
 mod rk;
 pub mod solution;
 pub mod solve;

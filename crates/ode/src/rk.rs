@@ -1,12 +1,13 @@
-//! The one generic explicit Runge–Kutta integrator. It is monomorphised per method
+//! The one generic explicit Runge–Kutta stepper. It is monomorphised per method
 //! ([`ExplicitRk`]) so the tableau is a compile-time constant; all work buffers are allocated
-//! once per solve and the stepping loop allocates nothing (see `tests/no_alloc.rs`).
+//! once per solve and stepping allocates nothing (see `tests/no_alloc.rs`).
 
-use crate::control::{rms_norm, PiController};
+use crate::control::PiController;
+use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
 use crate::methods::ExplicitRk;
-use crate::solution::{EventHit, Solution, Stats};
-use crate::solve::{Direction, SaveAt, Solve, Tolerance};
+use crate::solution::{Solution, Stats};
+use crate::solve::Solve;
 use crate::system::OdeSystem;
 use crate::tableau::ButcherTableau;
 
@@ -19,201 +20,10 @@ struct Work {
     y: Vec<f64>,
     y1: Vec<f64>,
     tmp: Vec<f64>,
-    yd: Vec<f64>,
     /// Stage derivatives, stage `i` at `k[i*n..(i+1)*n]`; main stages then extra (dense) stages.
     k: Vec<f64>,
     atol: Vec<f64>,
     rtol: Vec<f64>,
-}
-
-fn validate<S: OdeSystem + ?Sized>(p: &Solve<'_, S>, tab: &ButcherTableau) -> Result<(), OdeError> {
-    let n = p.system.dim();
-    if !p.t0.is_finite() || !p.t_end.is_finite() {
-        return Err(OdeError::InvalidTimeSpan {
-            t0: p.t0,
-            t_end: p.t_end,
-        });
-    }
-    if p.y0.len() != n {
-        return Err(OdeError::DimensionMismatch {
-            what: "initial state y0",
-            expected: n,
-            found: p.y0.len(),
-        });
-    }
-    if let Some((i, &v)) = p.y0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(OdeError::NonFiniteInput {
-            what: "initial state y0",
-            index: Some(i),
-            value: v,
-        });
-    }
-    let o = &p.options;
-    for (name, tol) in [("rtol", &o.rtol), ("atol", &o.atol)] {
-        let values: &[f64] = match tol {
-            Tolerance::Scalar(v) => std::slice::from_ref(v),
-            Tolerance::Vector(v) => {
-                if v.len() != n {
-                    return Err(OdeError::DimensionMismatch {
-                        what: if name == "rtol" {
-                            "rtol vector"
-                        } else {
-                            "atol vector"
-                        },
-                        expected: n,
-                        found: v.len(),
-                    });
-                }
-                v
-            }
-        };
-        if let Some((i, v)) = values
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !v.is_finite() || **v < 0.0)
-        {
-            return Err(OdeError::InvalidTolerance {
-                reason: format!("{name}[{i}] = {v} must be finite and non-negative"),
-            });
-        }
-    }
-    for i in 0..n {
-        if o.rtol.get(i) == 0.0 && o.atol.get(i) == 0.0 {
-            return Err(OdeError::InvalidTolerance {
-                reason: format!("rtol and atol are both zero for component {i}"),
-            });
-        }
-    }
-    if tab.is_adaptive() {
-        if let Tolerance::Scalar(r) = o.rtol {
-            if r > 1.0 {
-                return Err(OdeError::InvalidTolerance {
-                    reason: format!("rtol = {r} is larger than 1"),
-                });
-            }
-        }
-    }
-    if o.max_steps == 0 {
-        return Err(OdeError::InvalidOption {
-            name: "max_steps",
-            reason: "must be at least 1".into(),
-        });
-    }
-    for (name, v) in [("h0", o.h0), ("h_max", o.h_max), ("dt", o.dt)] {
-        if let Some(v) = v {
-            if !v.is_finite() || v <= 0.0 {
-                return Err(OdeError::InvalidOption {
-                    name,
-                    reason: format!("{v} must be finite and positive"),
-                });
-            }
-        }
-    }
-    if !tab.is_adaptive() && o.dt.is_none() && p.t0 != p.t_end {
-        return Err(OdeError::InvalidOption {
-            name: "dt",
-            reason: format!("the fixed-step method {} needs a step size dt", tab.name),
-        });
-    }
-    if !(o.safety > 0.0 && o.safety <= 1.0 && o.q_min > 0.0 && o.q_min < 1.0 && o.q_max > 1.0) {
-        return Err(OdeError::InvalidOption {
-            name: "step controller",
-            reason: format!(
-                "need 0 < safety <= 1, 0 < q_min < 1 < q_max (got {}, {}, {})",
-                o.safety, o.q_min, o.q_max
-            ),
-        });
-    }
-    if let SaveAt::Times(ts) = &o.save_at {
-        let dir = if p.t_end >= p.t0 { 1.0 } else { -1.0 };
-        let (lo, hi) = if dir > 0.0 {
-            (p.t0, p.t_end)
-        } else {
-            (p.t_end, p.t0)
-        };
-        for (i, &t) in ts.iter().enumerate() {
-            if !t.is_finite() {
-                return Err(OdeError::InvalidSaveAt {
-                    t,
-                    index: i,
-                    reason: "not finite",
-                });
-            }
-            if t < lo || t > hi {
-                return Err(OdeError::InvalidSaveAt {
-                    t,
-                    index: i,
-                    reason: "outside the time span",
-                });
-            }
-            if i > 0 && dir * (t - ts[i - 1]) < 0.0 {
-                return Err(OdeError::InvalidSaveAt {
-                    t,
-                    index: i,
-                    reason: "times must be monotone in the direction of integration",
-                });
-            }
-        }
-    }
-    if tab.dense_stages() > MAX_STAGES {
-        return Err(OdeError::InvalidOption {
-            name: "method",
-            reason: format!("{} has more than {MAX_STAGES} stages", tab.name),
-        });
-    }
-    Ok(())
-}
-
-/// First index of a non-finite value.
-#[inline]
-fn first_non_finite(v: &[f64]) -> Option<usize> {
-    v.iter().position(|x| !x.is_finite())
-}
-
-/// Hairer's automatic initial step (Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.4, and
-/// `hinit` in DOPRI5): balance `h·||f||` against the tolerance, then refine with an estimate of
-/// the second derivative from one explicit Euler step. One extra f-evaluation.
-#[allow(clippy::too_many_arguments)]
-fn initial_step<S: OdeSystem + ?Sized>(
-    sys: &S,
-    t0: f64,
-    dir: f64,
-    span: f64,
-    order: u32,
-    h_max: f64,
-    w: &mut Work,
-    stats: &mut Stats,
-) -> f64 {
-    let n = w.n;
-    let (f0, rest) = w.k.split_at_mut(n);
-    let f1 = &mut rest[..n];
-    for i in 0..n {
-        w.tmp[i] = w.atol[i] + w.rtol[i] * w.y[i].abs();
-    }
-    let d0 = rms_norm(&w.y, &w.tmp);
-    let d1 = rms_norm(f0, &w.tmp);
-    let mut h0 = if d0 < 1e-5 || d1 < 1e-5 {
-        1e-6
-    } else {
-        0.01 * d0 / d1
-    };
-    h0 = h0.min(h_max).min(span);
-    for ((y1, y), f) in w.y1.iter_mut().zip(&w.y).zip(f0.iter()) {
-        *y1 = y + dir * h0 * f;
-    }
-    sys.rhs(t0 + dir * h0, &w.y1, f1);
-    stats.f_evals += 1;
-    for ((d, a), b) in w.yd.iter_mut().zip(f1.iter()).zip(f0.iter()) {
-        *d = a - b;
-    }
-    let d2 = rms_norm(&w.yd, &w.tmp) / h0;
-    let dmax = d1.max(d2);
-    let h1 = if dmax.is_finite() && dmax > 1e-15 {
-        (0.01 / dmax).powf(1.0 / f64::from(order.max(1)))
-    } else {
-        (h0 * 1e-3).max(1e-6)
-    };
-    (100.0 * h0).min(h1).min(h_max).min(span)
 }
 
 /// `out = y + h Σ_j a_j k_j` over the nonzero coefficients of one tableau row. The row is a
@@ -376,315 +186,158 @@ fn dense_eval(tab: &ButcherTableau, theta: f64, h: f64, y: &[f64], k: &[f64], ou
     }
 }
 
-/// Locates the crossing of `g` in `θ ∈ [0, 1]` by the Illinois variant of regula falsi on the
-/// dense output; returns the right end of the final bracket (where the sign has changed).
-#[allow(clippy::too_many_arguments)]
-fn locate_event(
-    g: &mut dyn FnMut(f64, &[f64]) -> f64,
-    tab: &ButcherTableau,
-    t: f64,
+/// The explicit Runge–Kutta method `M` as a [`Stepper`].
+struct ExplicitRkStepper<M: ExplicitRk> {
+    w: Work,
+    ctrl: PiController,
+    adaptive: bool,
+    dir: f64,
+    span: f64,
+    h_max: f64,
+    /// Signed size and start time of the last attempted step (for dense output).
     h: f64,
-    g0: f64,
-    g1: f64,
-    w: &mut Work,
-    event: usize,
-) -> Result<f64, OdeError> {
-    let (mut a, mut fa) = (0.0f64, g0);
-    let (mut b, mut fb) = (1.0f64, g1);
-    if fb == 0.0 {
-        // The crossing is exactly at the step end; still refine in case g touches zero earlier.
-        return Ok(1.0);
-    }
-    let tol = 4.0 * f64::EPSILON * (t.abs() + h.abs()) / h.abs();
-    let mut side = 0i8;
-    for _ in 0..200 {
-        if (b - a) <= tol {
-            break;
-        }
-        let mut c = (a * fb - b * fa) / (fb - fa);
-        if !(c > a && c < b) {
-            c = 0.5 * (a + b);
-        }
-        dense_eval(tab, c, h, &w.y, &w.k, &mut w.yd);
-        let fc = g(t + c * h, &w.yd);
-        if !fc.is_finite() {
-            return Err(OdeError::NonFiniteEvent {
-                event,
-                t: t + c * h,
+    t: f64,
+    _method: std::marker::PhantomData<M>,
+}
+
+impl<M: ExplicitRk, S: OdeSystem + ?Sized> Stepper<S> for ExplicitRkStepper<M> {
+    fn init(
+        &mut self,
+        sys: &S,
+        t0: f64,
+        h_first: Option<f64>,
+        stats: &mut Stats,
+    ) -> Result<f64, OdeError> {
+        let n = self.w.n;
+        sys.rhs(t0, &self.w.y, &mut self.w.k[..n]);
+        stats.f_evals += 1;
+        if let Some(c) = first_non_finite(&self.w.k[..n]) {
+            return Err(OdeError::NonFiniteState {
+                t: t0,
+                component: c,
             });
         }
-        if fc == 0.0 {
-            return Ok(c);
+        if let Some(h) = h_first {
+            return Ok(h);
         }
-        if (fc > 0.0) == (fb > 0.0) {
-            b = c;
-            fb = fc;
-            if side == 1 {
-                fa *= 0.5;
-            }
-            side = 1;
-        } else {
-            a = c;
-            fa = fc;
-            if side == -1 {
-                fb *= 0.5;
-            }
-            side = -1;
+        let mut scratch = vec![0.0; 3 * n];
+        let (f0, _) = self.w.k.split_at(n);
+        Ok(driver::initial_step(
+            sys,
+            t0,
+            &self.w.y,
+            f0,
+            self.dir,
+            self.span,
+            M::TABLEAU.order,
+            self.h_max,
+            &self.w.atol,
+            &self.w.rtol,
+            &mut scratch,
+            stats,
+        ))
+    }
+
+    #[inline]
+    fn try_step(&mut self, sys: &S, t: f64, h: f64, stats: &mut Stats) -> Result<Step, OdeError> {
+        let tab = &M::TABLEAU;
+        let (err, finite) = rk_step::<M, S>(sys, t, h, &mut self.w);
+        stats.f_evals += tab.stages() - 1;
+        self.t = t;
+        self.h = h;
+        let h = h.abs();
+        if !finite {
+            let component = first_non_finite(&self.w.y1).unwrap_or(0);
+            return Ok(Step::NonFinite {
+                h_retry: h * self.ctrl.reject(f64::NAN),
+                component,
+            });
         }
+        if !self.adaptive {
+            return Ok(Step::Accepted { h_next: h });
+        }
+        if err > 1.0 {
+            return Ok(Step::Rejected {
+                h_retry: h * self.ctrl.reject(err),
+            });
+        }
+        Ok(Step::Accepted {
+            h_next: h * self.ctrl.accept(err),
+        })
     }
-    Ok(b)
-}
 
-fn crosses(direction: Direction, g0: f64, g1: f64) -> bool {
-    match direction {
-        Direction::Rising => g0 < 0.0 && g1 >= 0.0,
-        Direction::Falling => g0 > 0.0 && g1 <= 0.0,
-        Direction::Either => (g0 < 0.0 && g1 >= 0.0) || (g0 > 0.0 && g1 <= 0.0),
+    fn y(&self) -> &[f64] {
+        &self.w.y
+    }
+
+    fn y1(&self) -> &[f64] {
+        &self.w.y1
+    }
+
+    fn prepare_dense(&mut self, sys: &S, stats: &mut Stats) {
+        stats.f_evals += extra_stages(&M::TABLEAU, sys, self.t, self.h, &mut self.w);
+    }
+
+    fn dense(&self, theta: f64, out: &mut [f64]) {
+        dense_eval(&M::TABLEAU, theta, self.h, &self.w.y, &self.w.k, out);
+    }
+
+    #[inline]
+    fn accept(&mut self, sys: &S, t1: f64, more: bool, stats: &mut Stats) -> Result<(), OdeError> {
+        let tab = &M::TABLEAU;
+        let n = self.w.n;
+        let s = tab.stages();
+        std::mem::swap(&mut self.w.y, &mut self.w.y1);
+        if tab.fsal {
+            self.w.k.copy_within((s - 1) * n..s * n, 0);
+        } else if more {
+            sys.rhs(t1, &self.w.y, &mut self.w.k[..n]);
+            stats.f_evals += 1;
+            if let Some(c) = first_non_finite(&self.w.k[..n]) {
+                return Err(OdeError::NonFiniteState {
+                    t: t1,
+                    component: c,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
-/// Appends a saved point.
-#[inline]
-fn push(sol: &mut Solution, t: f64, y: &[f64]) {
-    sol.t.push(t);
-    sol.y.extend_from_slice(y);
-}
-
+/// Solves with the explicit Runge–Kutta method `M`.
 pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
     p: Solve<'_, S>,
 ) -> Result<Solution, OdeError> {
     let tab = &M::TABLEAU;
-    validate(&p, tab)?;
-    let Solve {
-        system: sys,
-        t0,
-        t_end,
-        y0,
-        method,
-        options: o,
-        mut events,
-    } = p;
-    let n = sys.dim();
-    let s = tab.stages();
-    let nst = tab.dense_stages();
-    let dir = if t_end >= t0 { 1.0 } else { -1.0 };
-    let span = (t_end - t0).abs();
-    // With a given dt every method takes fixed steps (no error control).
-    let adaptive = tab.is_adaptive() && o.dt.is_none();
-    let mut w = Work {
-        n,
-        y: y0.to_vec(),
-        y1: vec![0.0; n],
-        tmp: vec![0.0; n],
-        yd: vec![0.0; n],
-        k: vec![0.0; nst * n],
-        atol: (0..n).map(|i| o.atol.get(i)).collect(),
-        rtol: (0..n).map(|i| o.rtol.get(i)).collect(),
+    driver::validate(&p, tab.is_adaptive(), tab.name)?;
+    if tab.dense_stages() > MAX_STAGES {
+        return Err(OdeError::InvalidOption {
+            name: "method",
+            reason: format!("{} has more than {MAX_STAGES} stages", tab.name),
+        });
+    }
+    let n = p.system.dim();
+    let o = &p.options;
+    let span = (p.t_end - p.t0).abs();
+    let stepper = ExplicitRkStepper::<M> {
+        w: Work {
+            n,
+            y: p.y0.to_vec(),
+            y1: vec![0.0; n],
+            tmp: vec![0.0; n],
+            k: vec![0.0; tab.dense_stages() * n],
+            atol: (0..n).map(|i| o.atol.get(i)).collect(),
+            rtol: (0..n).map(|i| o.rtol.get(i)).collect(),
+        },
+        ctrl: PiController::new(tab.error_exponent, o.safety, o.q_min, o.q_max),
+        adaptive: tab.is_adaptive() && o.dt.is_none(),
+        dir: if p.t_end >= p.t0 { 1.0 } else { -1.0 },
+        span,
+        h_max: o.h_max.unwrap_or(span).min(span),
+        h: 0.0,
+        t: p.t0,
+        _method: std::marker::PhantomData,
     };
-    let mut stats = Stats::default();
-    let mut sol = Solution {
-        method,
-        t: Vec::new(),
-        y: Vec::new(),
-        dim: n,
-        stats,
-        events: Vec::new(),
-        terminated_by: None,
-    };
-    let save_times: &[f64] = match &o.save_at {
-        SaveAt::Times(ts) => ts,
-        _ => &[],
-    };
-    let mut next_save = 0;
-    match &o.save_at {
-        SaveAt::Steps => push(&mut sol, t0, &w.y),
-        SaveAt::Times(ts) => {
-            sol.t.reserve(ts.len());
-            sol.y.reserve(ts.len() * n);
-            while next_save < ts.len() && ts[next_save] == t0 {
-                push(&mut sol, t0, &w.y);
-                next_save += 1;
-            }
-        }
-        SaveAt::Final => {}
-    }
-
-    let mut t = t0;
-    if span > 0.0 {
-        sys.rhs(t, &w.y, &mut w.k[..n]);
-        stats.f_evals += 1;
-        if let Some(c) = first_non_finite(&w.k[..n]) {
-            return Err(OdeError::NonFiniteState { t, component: c });
-        }
-    }
-    let mut g_prev: Vec<f64> = Vec::with_capacity(events.len());
-    for (i, ev) in events.iter_mut().enumerate() {
-        let g = (ev.g)(t, &w.y);
-        if !g.is_finite() {
-            return Err(OdeError::NonFiniteEvent { event: i, t });
-        }
-        g_prev.push(g);
-    }
-    let mut hits: Vec<(f64, usize)> = Vec::with_capacity(events.len());
-
-    let h_max = o.h_max.unwrap_or(span).min(span);
-    let mut h = if !adaptive {
-        o.dt.unwrap_or(span).min(span)
-    } else if let Some(h0) = o.h0 {
-        h0.min(h_max)
-    } else if span > 0.0 {
-        initial_step(sys, t, dir, span, tab.order, h_max, &mut w, &mut stats)
-    } else {
-        0.0
-    };
-    let mut ctrl = PiController::new(tab.error_exponent, o.safety, o.q_min, o.q_max);
-    let mut non_finite_retries = 0u32;
-
-    while dir * (t_end - t) > 0.0 {
-        if stats.steps >= o.max_steps {
-            return Err(OdeError::MaxStepsReached {
-                t,
-                max_steps: o.max_steps,
-            });
-        }
-        // Step towards t_end, landing on it exactly.
-        let mut last = false;
-        if dir * (t + dir * 1.01 * h - t_end) >= 0.0 {
-            h = (t_end - t).abs();
-            last = true;
-        }
-        if h <= 16.0 * f64::EPSILON * t.abs().max(f64::MIN_POSITIVE) || h.is_nan() {
-            return Err(OdeError::StepSizeTooSmall { t, h: dir * h });
-        }
-        let hs = dir * h;
-        let (err, finite) = rk_step::<M, S>(sys, t, hs, &mut w);
-        stats.steps += 1;
-        stats.f_evals += s - 1;
-
-        if !finite {
-            stats.rejected += 1;
-            non_finite_retries += 1;
-            if !adaptive || non_finite_retries > 30 {
-                let c = first_non_finite(&w.y1).unwrap_or(0);
-                return Err(OdeError::NonFiniteState { t, component: c });
-            }
-            h *= ctrl.reject(f64::NAN);
-            continue;
-        }
-        if adaptive && err > 1.0 {
-            stats.rejected += 1;
-            h *= ctrl.reject(err);
-            continue;
-        }
-        non_finite_retries = 0;
-        stats.accepted += 1;
-        let t1 = if last { t_end } else { t + hs };
-
-        // Events: find crossings in (t, t1], earliest terminal one ends the solve.
-        let mut dense_ready = nst == s;
-        let mut stop_theta = f64::INFINITY;
-        let mut stop_event = None;
-        if !events.is_empty() {
-            hits.clear();
-            for (i, ev) in events.iter_mut().enumerate() {
-                let g1 = (ev.g)(t1, &w.y1);
-                if !g1.is_finite() {
-                    return Err(OdeError::NonFiniteEvent { event: i, t: t1 });
-                }
-                if crosses(ev.direction, g_prev[i], g1) {
-                    if !dense_ready {
-                        stats.f_evals += extra_stages(tab, sys, t, hs, &mut w);
-                        dense_ready = true;
-                    }
-                    let theta = locate_event(&mut *ev.g, tab, t, hs, g_prev[i], g1, &mut w, i)?;
-                    hits.push((theta, i));
-                    if ev.terminal && theta < stop_theta {
-                        stop_theta = theta;
-                        stop_event = Some(i);
-                    }
-                }
-                g_prev[i] = g1;
-            }
-            hits.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for &(theta, i) in hits.iter() {
-                if theta > stop_theta {
-                    break;
-                }
-                let te = if theta == 1.0 { t1 } else { t + theta * hs };
-                if theta == 1.0 {
-                    w.yd.copy_from_slice(&w.y1);
-                } else {
-                    dense_eval(tab, theta, hs, &w.y, &w.k, &mut w.yd);
-                }
-                sol.events.push(EventHit {
-                    event: i,
-                    t: te,
-                    y: w.yd.clone(),
-                });
-            }
-        }
-        let t_stop = if stop_event.is_some() {
-            if stop_theta == 1.0 {
-                t1
-            } else {
-                t + stop_theta * hs
-            }
-        } else {
-            t1
-        };
-
-        // Save-at times inside (t, t_stop].
-        while next_save < save_times.len() && dir * (save_times[next_save] - t_stop) <= 0.0 {
-            let ts = save_times[next_save];
-            if ts == t1 {
-                w.yd.copy_from_slice(&w.y1);
-            } else {
-                if !dense_ready {
-                    stats.f_evals += extra_stages(tab, sys, t, hs, &mut w);
-                    dense_ready = true;
-                }
-                dense_eval(tab, (ts - t) / hs, hs, &w.y, &w.k, &mut w.yd);
-            }
-            push(&mut sol, ts, &w.yd);
-            next_save += 1;
-        }
-
-        if let Some(i) = stop_event {
-            if stop_theta != 1.0 {
-                dense_eval(tab, stop_theta, hs, &w.y, &w.k, &mut w.yd);
-                w.y1.copy_from_slice(&w.yd);
-            }
-            t = t_stop;
-            std::mem::swap(&mut w.y, &mut w.y1);
-            sol.terminated_by = Some(i);
-            if o.save_at == SaveAt::Steps {
-                push(&mut sol, t, &w.y);
-            }
-            break;
-        }
-
-        if o.save_at == SaveAt::Steps {
-            push(&mut sol, t1, &w.y1);
-        }
-        t = t1;
-        std::mem::swap(&mut w.y, &mut w.y1);
-        if tab.fsal {
-            w.k.copy_within((s - 1) * n..s * n, 0);
-        } else if dir * (t_end - t) > 0.0 {
-            sys.rhs(t, &w.y, &mut w.k[..n]);
-            stats.f_evals += 1;
-            if let Some(c) = first_non_finite(&w.k[..n]) {
-                return Err(OdeError::NonFiniteState { t, component: c });
-            }
-        }
-        if adaptive {
-            h = (h * ctrl.accept(err)).min(h_max);
-        }
-    }
-
-    if o.save_at == SaveAt::Final || sol.t.is_empty() {
-        push(&mut sol, t, &w.y);
-    }
-    sol.stats = stats;
-    Ok(sol)
+    let method = p.method;
+    driver::drive(p, method, stepper)
 }
