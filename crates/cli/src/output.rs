@@ -83,6 +83,11 @@ struct StatsJson {
     accepted: usize,
     rejected: usize,
     f_evals: usize,
+    jac_evals: usize,
+    lu_decomps: usize,
+    lin_solves: usize,
+    newton_iters: usize,
+    newton_failures: usize,
 }
 
 #[derive(Serialize)]
@@ -127,6 +132,11 @@ pub fn to_json(meta: &Meta<'_>, sol: &Solution) -> Result<String> {
             accepted: sol.stats.accepted,
             rejected: sol.stats.rejected,
             f_evals: sol.stats.f_evals,
+            jac_evals: sol.stats.jac_evals,
+            lu_decomps: sol.stats.lu_decomps,
+            lin_solves: sol.stats.lin_solves,
+            newton_iters: sol.stats.newton_iters,
+            newton_failures: sol.stats.newton_failures,
         },
         events: sol
             .events

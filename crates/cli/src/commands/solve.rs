@@ -302,6 +302,13 @@ pub fn summary(req: &Request, sol: &Solution, seconds: f64, w: &mut impl Write) 
         seconds * 1e3,
         sol.len()
     )?;
+    if st.jac_evals + st.lu_decomps > 0 {
+        writeln!(
+            w,
+            "  {} Jacobians, {} LU factorisations, {} linear solves, {} Newton iterations ({} failed)",
+            st.jac_evals, st.lu_decomps, st.lin_solves, st.newton_iters, st.newton_failures
+        )?;
+    }
     let finals: Vec<String> = p
         .state_names
         .iter()
