@@ -36,6 +36,23 @@
 //! | `lotka`     | [`LotkaVolterra`]        | 2   | none; conserved quantity                |
 //! | `fhn`       | [`FitzHughNagumo`]       | 2   | none                                    |
 //! | `pendulum2` | [`DoublePendulum`]       | 4   | none; energy conserved                  |
+//!
+//! Stiff problems ([`Problem::is_stiff`]; explicit methods need tiny steps on their spans), each
+//! with an analytic Jacobian and a right-hand side generic over `num-dual` scalars:
+//!
+//! | name          | system                 | dim    | reference                                 |
+//! |---------------|------------------------|--------|-------------------------------------------|
+//! | `rober`       | [`Robertson`]          | 3      | final state at t = 1e11 (Bari ROBER)      |
+//! | `rober_dae`   | [`RobertsonDae`]       | 3      | same; DAE, mass matrix diag(1, 1, 0)      |
+//! | `hires`       | [`Hires`]              | 8      | final state at t = 321.8122 (Bari HIRES)  |
+//! | `pollu`       | [`Pollu`]              | 20     | final state at t = 60 (Bari POLLU)        |
+//! | `orego`       | [`Oregonator`]         | 3      | final state at t = 360 (Bari OREGO)       |
+//! | `e5`          | [`E5`]                 | 4      | final state at t = 1e13 (Bari E5)         |
+//! | `vdpol`       | [`VanDerPolScaled`]    | 2      | final state at t = 2 (Bari VDPOL, ε=1e-6) |
+//! | `vdp1000`     | [`VanDerPol`]          | 2      | final state at t = 2000 (Bari VDPOLM)     |
+//! | `vdp1e6`      | [`VanDerPol`]          | 2      | none (μ = 1e6)                            |
+//! | `bruss2d`     | [`Brusselator2d`]      | 2 048  | none; sparse Jacobian (N = 32)            |
+//! | `bruss2d_128` | [`Brusselator2d`]      | 32 768 | none; sparse Jacobian (N = 128)           |
 
 use thiserror::Error;
 
@@ -51,6 +68,15 @@ mod pendulum2;
 mod pleiades;
 mod vdp;
 
+mod brusselator2d;
+mod e5;
+mod hires;
+mod orego;
+mod pollu;
+mod rober;
+mod rober_dae;
+mod vdpol;
+
 pub use arenstorf::{Arenstorf, ARENSTORF_PERIOD, ARENSTORF_Y0};
 pub use decay::Decay;
 pub use fhn::FitzHughNagumo;
@@ -60,6 +86,20 @@ pub use lotka::LotkaVolterra;
 pub use pendulum2::DoublePendulum;
 pub use pleiades::{Pleiades, PLEIADES_BODIES, PLEIADES_REFERENCE_T3, PLEIADES_Y0};
 pub use vdp::{VanDerPol, VDP_MU1_AMPLITUDE, VDP_MU1_PERIOD};
+
+pub use brusselator2d::Brusselator2d;
+pub use e5::{E5, E5_REFERENCE, E5_T_END, E5_Y0};
+pub use hires::{Hires, HIRES_REFERENCE, HIRES_T_END, HIRES_Y0};
+pub use orego::{Oregonator, OREGO_REFERENCE, OREGO_T_END, OREGO_Y0};
+pub use pollu::{
+    Pollu, POLLU_MECHANISM, POLLU_RATES, POLLU_REACTIONS, POLLU_REFERENCE, POLLU_SPECIES,
+    POLLU_SPECIES_NAMES, POLLU_T_END, POLLU_Y0,
+};
+pub use rober::{Robertson, ROBER_REFERENCE_T1E11, ROBER_T_END, ROBER_Y0};
+pub use rober_dae::RobertsonDae;
+pub use vdpol::{
+    VanDerPolScaled, VDPOLM_REFERENCE, VDPOLM_T_END, VDPOL_REFERENCE, VDPOL_T_END, VDPOL_Y0,
+};
 
 /// Errors of the problem catalogue.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -160,6 +200,14 @@ pub enum System {
     LotkaVolterra(LotkaVolterra),
     FitzHughNagumo(FitzHughNagumo),
     DoublePendulum(DoublePendulum),
+    Robertson(Robertson),
+    RobertsonDae(RobertsonDae),
+    Hires(Hires),
+    Pollu(Pollu),
+    Oregonator(Oregonator),
+    E5(E5),
+    VanDerPolScaled(VanDerPolScaled),
+    Brusselator2d(Brusselator2d),
 }
 
 macro_rules! each_system {
@@ -174,6 +222,14 @@ macro_rules! each_system {
             System::LotkaVolterra($s) => $body,
             System::FitzHughNagumo($s) => $body,
             System::DoublePendulum($s) => $body,
+            System::Robertson($s) => $body,
+            System::RobertsonDae($s) => $body,
+            System::Hires($s) => $body,
+            System::Pollu($s) => $body,
+            System::Oregonator($s) => $body,
+            System::E5($s) => $body,
+            System::VanDerPolScaled($s) => $body,
+            System::Brusselator2d($s) => $body,
         }
     };
 }
@@ -190,6 +246,14 @@ impl System {
             System::LotkaVolterra(s) => s.param_mut(name),
             System::FitzHughNagumo(s) => s.param_mut(name),
             System::DoublePendulum(s) => s.param_mut(name),
+            System::Robertson(s) => s.param_mut(name),
+            System::RobertsonDae(s) => s.param_mut(name),
+            System::Hires(s) => s.param_mut(name),
+            System::Pollu(_) => None,
+            System::Oregonator(s) => s.param_mut(name),
+            System::E5(s) => s.param_mut(name),
+            System::VanDerPolScaled(s) => s.param_mut(name),
+            System::Brusselator2d(s) => s.param_mut(name),
         }
     }
 
@@ -200,6 +264,10 @@ impl System {
             System::Pleiades(s) => Some(("energy", s.energy(y))),
             System::LotkaVolterra(s) => Some(("Lotka-Volterra invariant", s.invariant(y))),
             System::DoublePendulum(s) => Some(("energy", s.energy(y))),
+            System::Robertson(s) => Some(("mass y1+y2+y3", s.mass(y))),
+            System::Hires(s) => Some(("y7+y8", s.y7_plus_y8(y))),
+            System::Pollu(s) => Some(("nitrogen", s.balances(y)[0])),
+            System::E5(s) => Some(("y2-y3-y4", s.y2_minus_y3_minus_y4(y))),
             _ => None,
         }
     }
@@ -408,6 +476,19 @@ impl Problem {
         self.system.invariant(&y).map(|(n, _)| n)
     }
 
+    /// Whether the problem is stiff: explicit methods need tiny steps on its default span and
+    /// cannot reach its reference in reasonable time (the stiff catalogue: `rober`, `rober_dae`,
+    /// `hires`, `pollu`, `orego`, `e5`, `vdpol`, `vdp1000`, `vdp1e6`, `bruss2d`, `bruss2d_128`).
+    pub fn is_stiff(&self) -> bool {
+        STIFF.contains(&self.name)
+    }
+
+    /// Whether the problem is a DAE `M y' = f(t, y)` with a singular mass matrix, for which
+    /// [`OdeSystem::rhs`] evaluates `f`, not `y'` (`rober_dae`).
+    pub fn is_dae(&self) -> bool {
+        matches!(self.system, System::RobertsonDae(_))
+    }
+
     /// Index of the state component called `name`.
     pub fn state_index(&self, name: &str) -> Option<usize> {
         self.state_names.iter().position(|n| n == name)
@@ -425,6 +506,21 @@ impl OdeSystem for Problem {
     }
 }
 
+/// The stiff catalogue entries (see [`Problem::is_stiff`]).
+const STIFF: [&str; 11] = [
+    "rober",
+    "rober_dae",
+    "hires",
+    "pollu",
+    "orego",
+    "e5",
+    "vdpol",
+    "vdp1000",
+    "vdp1e6",
+    "bruss2d",
+    "bruss2d_128",
+];
+
 /// Every built-in problem with its default settings, in a fixed order.
 pub fn catalogue() -> Vec<Problem> {
     vec![
@@ -437,6 +533,17 @@ pub fn catalogue() -> Vec<Problem> {
         lotka::entry(),
         fhn::entry(),
         pendulum2::entry(),
+        rober::entry(),
+        rober_dae::entry(),
+        hires::entry(),
+        pollu::entry(),
+        orego::entry(),
+        e5::entry(),
+        vdpol::entry_vdpol(),
+        vdpol::entry_vdp1000(),
+        vdpol::entry_vdp1e6(),
+        brusselator2d::entry(),
+        brusselator2d::entry_128(),
     ]
 }
 
@@ -464,7 +571,8 @@ mod tests {
     #[test]
     fn catalogue_is_consistent() {
         let all = catalogue();
-        assert_eq!(all.len(), 9);
+        assert_eq!(all.len(), 20);
+        assert_eq!(all.iter().filter(|p| p.is_stiff()).count(), STIFF.len());
         for p in &all {
             let n = p.dim();
             assert_eq!(p.y0.len(), n, "{}", p.name);

@@ -1,0 +1,315 @@
+//! `bruss2d`, `bruss2d_128`: the 2-D Brusselator reaction–diffusion system on a periodic `N × N`
+//! grid, in the form of DifferentialEquations.jl's benchmarks (after HW II's BRUSS-2D).
+
+use num_dual::DualNum;
+
+use crate::OdeSystem;
+
+use super::{Param, Problem, Reference, System};
+
+/// Most structural nonzeros in one row of the Jacobian: the 5-point stencil plus the other
+/// species at the same grid point.
+const ROW_MAX: usize = 6;
+
+/// The 2-D Brusselator with diffusion, periodic boundary conditions and a localised source
+/// switched on at `t = 1.1`, discretised by central differences on an `N × N` grid:
+///
+/// ```text
+/// u_t = a + u² v − (b + 1) u + α Δu + f(x, y, t)
+/// v_t = b u − u² v + α Δv
+///
+/// f(x, y, t) = 5  if (x − 0.3)² + (y − 0.6)² ≤ 0.1² and t ≥ 1.1,   0 otherwise
+/// u(x, y, 0) = 22 (y (1 − y))^{3/2},   v(x, y, 0) = 27 (x (1 − x))^{3/2}
+/// ```
+///
+/// with `a = 1`, `b = 3.4`, `α = 10` on the grid `x_i = i Δ`, `y_j = j Δ`, `i, j = 0..N−1`,
+/// `Δ = 1/(N − 1)`, and the 5-point Laplacian `Δu ≈ (u_{i−1,j} + u_{i+1,j} + u_{i,j−1} +
+/// u_{i,j+1} − 4 u_{i,j}) / Δ²` with indices taken modulo `N` (so `x = 0` and `x = 1` are distinct
+/// grid points that are neighbours: the period is `N Δ`, slightly more than 1).
+///
+/// This is exactly `prob_ode_brusselator_2d` of DiffEqProblemLibrary.jl as used by the
+/// SciMLBenchmarks (`brusselator_2d_loop` with `p = (A, B, alpha) = (3.4, 1, 10)`; their `A` is
+/// our `b` and their `B` our `a`), `t ∈ [0, 11.5]`. It follows the two-dimensional Brusselator
+/// with inhomogeneity of Hairer & Wanner II (BRUSS-2D, also the example of Hairer's ROCK and
+/// Abdulle's DUMKA/PIROCK drivers), which differs only in constants: `α = 0.1` (not 10), the grid
+/// `x_i = i/N`, and the initial profiles `22 y (1 − y)^{3/2}`, `27 x (1 − x)^{3/2}`.
+///
+/// * State layout (as Julia's column-major `u[i, j, k]`): `y[i + N j]` is `u(x_i, y_j)` and
+///   `y[N² + i + N j]` is `v(x_i, y_j)`; `2 N²` unknowns (`N = 32`: 2 048, `N = 128`: 32 768).
+/// * The source switches on discontinuously at `t = 1.1`: a solver should stop there
+///   ([`Brusselator2d::FORCING_ON`]).
+/// * Jacobian: sparse, [`Brusselator2d::jacobian_sparsity`] (compressed rows) with values from
+///   [`Brusselator2d::jacobian_values`]; `12 N²` structural nonzeros for `N ≥ 3` (each row: the
+///   5-point stencil in its own species and the other species at the same point).
+/// * Stiffness: the diffusion eigenvalues reach `−8 α / Δ²` (`≈ −7.7·10⁴` for `N = 32`).
+/// * Reference: none published.
+/// * Sources: E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed.
+///   (1996) (BRUSS-2D); DiffEqProblemLibrary.jl `prob_ode_brusselator_2d` and the SciMLBenchmarks
+///   stiff Brusselator benchmarks (C. Rackauckas et al.).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Brusselator2d {
+    /// Grid points per side (`≥ 2`).
+    pub n: usize,
+    /// Constant feed of `u` (1).
+    pub a: f64,
+    /// Conversion rate `u → v` (3.4).
+    pub b: f64,
+    /// Diffusion coefficient (10).
+    pub alpha: f64,
+}
+
+impl Default for Brusselator2d {
+    fn default() -> Self {
+        Self::new(32)
+    }
+}
+
+impl Brusselator2d {
+    /// Time at which the source `f` switches on.
+    pub const FORCING_ON: f64 = 1.1;
+
+    /// The benchmark problem on an `n × n` grid.
+    ///
+    /// # Panics
+    /// If `n < 2`.
+    pub fn new(n: usize) -> Self {
+        assert!(
+            n >= 2,
+            "the Brusselator grid needs at least 2 points per side"
+        );
+        Self {
+            n,
+            a: 1.0,
+            b: 3.4,
+            alpha: 10.0,
+        }
+    }
+
+    pub(crate) fn param_mut(&mut self, name: &str) -> Option<&mut f64> {
+        match name {
+            "a" => Some(&mut self.a),
+            "b" => Some(&mut self.b),
+            "alpha" => Some(&mut self.alpha),
+            _ => None,
+        }
+    }
+
+    /// Grid spacing `Δ = 1/(N − 1)`.
+    pub fn dx(&self) -> f64 {
+        1.0 / (self.n - 1) as f64
+    }
+
+    /// Grid coordinate `x_i = i Δ = i/(N − 1)` (correctly rounded, like Julia's `range`).
+    pub fn coord(&self, i: usize) -> f64 {
+        i as f64 / (self.n - 1) as f64
+    }
+
+    /// Whether grid point `(i, j)` lies in the disc where the source acts.
+    pub fn in_source(&self, i: usize, j: usize) -> bool {
+        let (x, y) = (self.coord(i), self.coord(j));
+        (x - 0.3) * (x - 0.3) + (y - 0.6) * (y - 0.6) <= 0.1 * 0.1
+    }
+
+    /// The source `f(x_i, y_j, t)`.
+    pub fn forcing(&self, i: usize, j: usize, t: f64) -> f64 {
+        if t >= Self::FORCING_ON && self.in_source(i, j) {
+            5.0
+        } else {
+            0.0
+        }
+    }
+
+    /// The initial state `u = 22 (y (1 − y))^{3/2}`, `v = 27 (x (1 − x))^{3/2}` on the grid.
+    pub fn initial_state(&self) -> Vec<f64> {
+        let n = self.n;
+        let mut y0 = vec![0.0; 2 * n * n];
+        for j in 0..n {
+            for i in 0..n {
+                let (x, y) = (self.coord(i), self.coord(j));
+                y0[i + n * j] = 22.0 * (y * (1.0 - y)).powf(1.5);
+                y0[n * n + i + n * j] = 27.0 * (x * (1.0 - x)).powf(1.5);
+            }
+        }
+        y0
+    }
+
+    /// Periodic neighbours `(i − 1, i + 1)` of index `i`.
+    #[inline]
+    fn around(&self, i: usize) -> (usize, usize) {
+        let n = self.n;
+        (
+            if i == 0 { n - 1 } else { i - 1 },
+            if i + 1 == n { 0 } else { i + 1 },
+        )
+    }
+
+    /// The right-hand side for any scalar type of `num-dual` (`f64` included). The source is
+    /// switched by the real part of `t` (its `t`-derivative is zero away from `t = 1.1`).
+    #[inline]
+    pub fn rhs_generic<T: DualNum<Primitive = f64> + Copy>(&self, t: T, y: &[T], dy: &mut [T]) {
+        let n = self.n;
+        let nn = n * n;
+        let k = self.alpha / (self.dx() * self.dx());
+        let forcing_on = t.re() >= Self::FORCING_ON;
+        let (u, v) = y[..2 * nn].split_at(nn);
+        let (du, dv) = dy[..2 * nn].split_at_mut(nn);
+        for j in 0..n {
+            let (jm, jp) = self.around(j);
+            for i in 0..n {
+                let (im, ip) = self.around(i);
+                let p = i + n * j;
+                let (w, e, s, nb) = (im + n * j, ip + n * j, i + n * jm, i + n * jp);
+                let (up, vp) = (u[p], v[p]);
+                let uuv = up * up * vp;
+                let lap_u = (u[w] + u[e] + u[s] + u[nb] - up * 4.0) * k;
+                let lap_v = (v[w] + v[e] + v[s] + v[nb] - vp * 4.0) * k;
+                let mut fu = lap_u + uuv - up * (self.b + 1.0) + self.a;
+                if forcing_on && self.in_source(i, j) {
+                    fu += 5.0;
+                }
+                du[p] = fu;
+                dv[p] = lap_v + up * self.b - uuv;
+            }
+        }
+    }
+
+    /// The structural nonzeros of row `r` with their values at `y` (if given), sorted by column
+    /// and merged (for `N = 2` the two neighbours in a direction coincide). Returns the count.
+    #[inline]
+    fn row(&self, r: usize, y: Option<&[f64]>, out: &mut [(usize, f64); ROW_MAX]) -> usize {
+        let n = self.n;
+        let nn = n * n;
+        let k = self.alpha / (self.dx() * self.dx());
+        let (species, p) = (r / nn, r % nn);
+        let (i, j) = (p % n, p / n);
+        let (im, ip) = self.around(i);
+        let (jm, jp) = self.around(j);
+        let (own, other) = if species == 0 { (0, nn) } else { (nn, 0) };
+        // ∂/∂(own species at p), ∂/∂(other species at p)
+        let (d_own, d_other) = match y {
+            Some(y) => {
+                let (u, v) = (y[p], y[nn + p]);
+                if species == 0 {
+                    (-4.0 * k + 2.0 * u * v - (self.b + 1.0), u * u)
+                } else {
+                    (-4.0 * k - u * u, self.b - 2.0 * u * v)
+                }
+            }
+            None => (0.0, 0.0),
+        };
+        let entries = [
+            (own + p, d_own),
+            (other + p, d_other),
+            (own + im + n * j, k),
+            (own + ip + n * j, k),
+            (own + i + n * jm, k),
+            (own + i + n * jp, k),
+        ];
+        let mut len = 0;
+        for (c, val) in entries {
+            let val = if y.is_some() { val } else { 0.0 };
+            match out[..len].iter().position(|&(col, _)| col == c) {
+                Some(q) => out[q].1 += val,
+                None => {
+                    // insertion into the sorted prefix
+                    let mut q = len;
+                    while q > 0 && out[q - 1].0 > c {
+                        out[q] = out[q - 1];
+                        q -= 1;
+                    }
+                    out[q] = (c, val);
+                    len += 1;
+                }
+            }
+        }
+        len
+    }
+
+    /// The sparsity pattern of `∂f/∂y` in compressed sparse row form `(row_ptr, col_idx)`: the
+    /// columns of row `r` are `col_idx[row_ptr[r]..row_ptr[r + 1]]`, ascending. `12 N²` entries
+    /// for `N ≥ 3`.
+    pub fn jacobian_sparsity(&self) -> (Vec<usize>, Vec<usize>) {
+        let dim = self.dim();
+        let mut row_ptr = Vec::with_capacity(dim + 1);
+        let mut col_idx = Vec::with_capacity(ROW_MAX * dim);
+        let mut buf = [(0, 0.0); ROW_MAX];
+        row_ptr.push(0);
+        for r in 0..dim {
+            let len = self.row(r, None, &mut buf);
+            col_idx.extend(buf[..len].iter().map(|&(c, _)| c));
+            row_ptr.push(col_idx.len());
+        }
+        (row_ptr, col_idx)
+    }
+
+    /// Number of structural nonzeros of `∂f/∂y`.
+    pub fn jacobian_nnz(&self) -> usize {
+        let mut buf = [(0, 0.0); ROW_MAX];
+        (0..self.dim()).map(|r| self.row(r, None, &mut buf)).sum()
+    }
+
+    /// The values of `∂f/∂y` at `(t, y)` in the order of [`Brusselator2d::jacobian_sparsity`]'s
+    /// `col_idx` (the source does not depend on `y`).
+    pub fn jacobian_values(&self, _t: f64, y: &[f64], values: &mut [f64]) {
+        let mut buf = [(0, 0.0); ROW_MAX];
+        let mut q = 0;
+        for r in 0..self.dim() {
+            let len = self.row(r, Some(y), &mut buf);
+            for &(_, v) in &buf[..len] {
+                values[q] = v;
+                q += 1;
+            }
+        }
+    }
+}
+
+impl OdeSystem for Brusselator2d {
+    #[inline]
+    fn dim(&self) -> usize {
+        2 * self.n * self.n
+    }
+    #[inline]
+    fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.rhs_generic(t, y, dy)
+    }
+}
+
+fn make_entry(name: &'static str, description: &'static str, n: usize) -> Problem {
+    let d = Brusselator2d::new(n);
+    let names: Vec<String> = ["u", "v"]
+        .iter()
+        .flat_map(|c| (0..n * n).map(move |p| format!("{c}{}_{}", p % n, p / n)))
+        .collect();
+    Problem::with_state_names(
+        name,
+        description,
+        "Hairer & Wanner II (BRUSS-2D, with alpha = 0.1); DiffEqProblemLibrary.jl \
+         prob_ode_brusselator_2d / SciMLBenchmarks (alpha = 10, grid spacing 1/(N-1))",
+        names,
+        vec![
+            Param::new("a", d.a, "constant feed of u (1)"),
+            Param::new("b", d.b, "conversion rate u -> v (3.4)"),
+            Param::positive("alpha", d.alpha, "diffusion coefficient (10)"),
+        ],
+        (0.0, 11.5),
+        d.initial_state(),
+        Reference::None,
+        System::Brusselator2d(d),
+    )
+}
+
+pub(crate) fn entry() -> Problem {
+    make_entry(
+        "bruss2d",
+        "2-D Brusselator reaction-diffusion, periodic 32x32 grid, 2048 unknowns, sparse (stiff)",
+        32,
+    )
+}
+
+pub(crate) fn entry_128() -> Problem {
+    make_entry(
+        "bruss2d_128",
+        "2-D Brusselator reaction-diffusion, periodic 128x128 grid, 32768 unknowns (stiff)",
+        128,
+    )
+}
