@@ -231,6 +231,12 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
             Method::Bs3 => rk::integrate::<Bs3, S>(self),
             Method::Rk4 => rk::integrate::<Rk4, S>(self),
             Method::Euler => rk::integrate::<Euler, S>(self),
+            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 => {
+                Err(OdeError::InvalidOption {
+                    name: "method",
+                    reason: format!("{} is not available yet", self.method),
+                })
+            }
         }
     }
 }

@@ -1,15 +1,18 @@
-//! The built-in explicit Runge–Kutta methods, one tableau per file.
+//! The built-in methods: explicit Runge–Kutta tableaus, one per file, and the Rosenbrock–Wanner
+//! methods for stiff problems in [`rosenbrock`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::tableau::ButcherTableau;
+use rosenbrock::RosenbrockTableau;
 
 pub mod bs3;
 pub mod dop853;
 pub mod dp5;
 pub mod euler;
 pub mod rk4;
+pub mod rosenbrock;
 pub mod tsit5;
 pub mod vern7;
 pub mod vern9;
@@ -48,6 +51,30 @@ marker!(/// Classical fixed-step Runge–Kutta of order 4.
 marker!(/// Forward Euler, fixed step.
     Euler => euler::TABLEAU);
 
+/// A Rosenbrock method known at compile time (the linearly implicit stepper is monomorphised per
+/// method, as the explicit one is).
+pub trait RosenbrockMethod {
+    const TABLEAU: RosenbrockTableau;
+}
+
+macro_rules! rosenbrock_marker {
+    ($(#[$m:meta])* $ty:ident => $path:path) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $ty;
+        impl RosenbrockMethod for $ty {
+            const TABLEAU: RosenbrockTableau = $path;
+        }
+    };
+}
+
+rosenbrock_marker!(/// Steinebach's Rodas5P, 5(4), the default stiff method.
+    Rodas5P => rosenbrock::rodas5p::TABLEAU);
+rosenbrock_marker!(/// Hairer & Wanner's RODAS, 4(3).
+    Rodas4 => rosenbrock::rodas4::TABLEAU);
+rosenbrock_marker!(/// Shampine & Reichelt's ode23s, 2(3) W-method.
+    Rosenbrock23 => rosenbrock::rosenbrock23::TABLEAU);
+
 /// The method chosen at run time (command line, configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -61,10 +88,17 @@ pub enum Method {
     Bs3,
     Rk4,
     Euler,
+    /// Stiff: Rosenbrock 5(4) (Steinebach 2023).
+    Rodas5P,
+    /// Stiff: Rosenbrock 4(3) (Hairer & Wanner's RODAS).
+    Rodas4,
+    /// Stiff: Rosenbrock W-method 2(3) (MATLAB's ode23s).
+    Rosenbrock23,
 }
 
 impl Method {
-    /// Every built-in method, the default first.
+    /// Every built-in explicit Runge–Kutta method, the default first (each has a
+    /// [`Method::tableau`]).
     pub const ALL: [Method; 8] = [
         Method::Tsit5,
         Method::Dp5,
@@ -76,9 +110,25 @@ impl Method {
         Method::Euler,
     ];
 
-    /// The method's coefficients.
+    /// The Rosenbrock methods for stiff problems (and DAEs with a constant mass matrix), the
+    /// default stiff method first (each has a [`Method::rosenbrock_tableau`]).
+    pub const STIFF: [Method; 3] = [Method::Rodas5P, Method::Rodas4, Method::Rosenbrock23];
+
+    /// The explicit method's Butcher tableau.
+    ///
+    /// # Panics
+    /// For the Rosenbrock methods of [`Method::STIFF`], which have no Butcher tableau: use
+    /// [`Method::explicit_tableau`] or [`Method::rosenbrock_tableau`] when the kind is not known.
     pub const fn tableau(self) -> &'static ButcherTableau {
-        match self {
+        match self.explicit_tableau() {
+            Some(t) => t,
+            None => panic!("a Rosenbrock method has no Butcher tableau (see rosenbrock_tableau)"),
+        }
+    }
+
+    /// The Butcher tableau of an explicit method, `None` for a Rosenbrock method.
+    pub const fn explicit_tableau(self) -> Option<&'static ButcherTableau> {
+        Some(match self {
             Method::Tsit5 => &tsit5::TABLEAU,
             Method::Dp5 => &dp5::TABLEAU,
             Method::Dop853 => &dop853::TABLEAU,
@@ -87,27 +137,59 @@ impl Method {
             Method::Bs3 => &bs3::TABLEAU,
             Method::Rk4 => &rk4::TABLEAU,
             Method::Euler => &euler::TABLEAU,
+            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 => return None,
+        })
+    }
+
+    /// The coefficients of a Rosenbrock method, `None` for an explicit one.
+    pub const fn rosenbrock_tableau(self) -> Option<&'static RosenbrockTableau> {
+        match self {
+            Method::Rodas5P => Some(&rosenbrock::rodas5p::TABLEAU),
+            Method::Rodas4 => Some(&rosenbrock::rodas4::TABLEAU),
+            Method::Rosenbrock23 => Some(&rosenbrock::rosenbrock23::TABLEAU),
+            _ => None,
         }
+    }
+
+    /// Whether the method is linearly implicit (a Rosenbrock method for stiff problems, which
+    /// uses the Jacobian and accepts a mass matrix).
+    pub const fn is_stiff(self) -> bool {
+        self.rosenbrock_tableau().is_some()
     }
 
     /// Classical order of the propagated solution.
     pub const fn order(self) -> u32 {
-        self.tableau().order
+        match (self.explicit_tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.order,
+            (None, Some(r)) => r.order,
+            (None, None) => panic!("every method has an explicit or a Rosenbrock tableau"),
+        }
     }
 
     /// Order of the dense output.
     pub const fn dense_order(self) -> u32 {
-        self.tableau().dense.order
+        match (self.explicit_tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.dense.order,
+            (None, Some(r)) => r.dense_order,
+            (None, None) => panic!("every method has an explicit or a Rosenbrock tableau"),
+        }
     }
 
     /// Whether the method adapts its step (has an embedded error estimate).
     pub const fn is_adaptive(self) -> bool {
-        self.tableau().is_adaptive()
+        match self.explicit_tableau() {
+            Some(t) => t.is_adaptive(),
+            None => true,
+        }
     }
 
     /// Command-line name.
     pub const fn name(self) -> &'static str {
-        self.tableau().name
+        match (self.explicit_tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.name,
+            (None, Some(r)) => r.name,
+            (None, None) => panic!("every method has an explicit or a Rosenbrock tableau"),
+        }
     }
 
     /// One line for listings.
@@ -121,6 +203,15 @@ impl Method {
             Method::Bs3 => "Bogacki-Shampine 3(2), FSAL, 3rd-order Hermite dense output",
             Method::Rk4 => "classical Runge-Kutta 4, fixed step (needs dt)",
             Method::Euler => "forward Euler, fixed step (needs dt)",
+            Method::Rodas5P => {
+                "stiff: Rosenbrock 5(4) (Steinebach), stiffly accurate, DAEs, 4th-order dense output"
+            }
+            Method::Rodas4 => {
+                "stiff: Rosenbrock 4(3) (Hairer's RODAS), stiffly accurate, DAEs, 3rd-order dense output"
+            }
+            Method::Rosenbrock23 => {
+                "stiff: Rosenbrock W-method 2(3) (MATLAB ode23s), L-stable, 2nd-order dense output"
+            }
         }
     }
 }
@@ -133,7 +224,7 @@ impl fmt::Display for Method {
 
 /// Unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler)")]
+#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23)")]
 pub struct UnknownMethod {
     pub name: String,
 }
@@ -142,11 +233,14 @@ impl FromStr for Method {
     type Err = UnknownMethod;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.to_ascii_lowercase();
-        if let Some(m) = Method::ALL.into_iter().find(|m| m.name() == lower) {
+        let mut known = Method::ALL.into_iter().chain(Method::STIFF);
+        if let Some(m) = known.find(|m| m.name() == lower) {
             return Ok(m);
         }
         match lower.as_str() {
             "dopri5" | "rk45" => Ok(Method::Dp5),
+            "rodas" => Ok(Method::Rodas4),
+            "ode23s" => Ok(Method::Rosenbrock23),
             _ => Err(UnknownMethod {
                 name: s.to_string(),
             }),
