@@ -51,4 +51,34 @@ pub enum OdeError {
     /// An event function returned a non-finite value.
     #[error("event function {event} returned a non-finite value at t = {t}")]
     NonFiniteEvent { event: usize, t: f64 },
+    /// An iteration matrix (`W = c·M − J`, real or complex) is singular: LU factorisation met
+    /// a zero (or non-finite) pivot. `pivot` is the column of the matrix where elimination
+    /// broke down, when the factorisation can tell.
+    #[error("singular iteration matrix at t = {t}{}: reduce the step size or check the Jacobian and mass matrix", pivot.map(|p| format!(" (zero pivot in column {p})")).unwrap_or_default())]
+    SingularMatrix { t: f64, pivot: Option<usize> },
+    /// A Jacobian (analytic, its sparsity pattern, or one handed to a linear solver) does not
+    /// have the shape the system or the solver was set up with.
+    #[error("Jacobian dimension mismatch in {what}: expected {expected}, found {found}")]
+    JacobianDimensionMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// The Jacobian had a NaN or infinite entry.
+    #[error("non-finite Jacobian entry at t = {t}, row {row}, column {col}")]
+    NonFiniteJacobian { t: f64, row: usize, col: usize },
+    /// A sparsity pattern was malformed (index out of range, unsorted or duplicate rows,
+    /// inconsistent column pointers) or did not cover the entries it had to.
+    #[error("invalid sparsity pattern: {reason}")]
+    InvalidSparsity { reason: String },
+    /// The mass matrix is not `dim × dim`.
+    #[error("mass matrix dimension mismatch: the system has dimension {expected}, the mass matrix is {rows} x {cols}")]
+    MassMatrixDimensionMismatch {
+        expected: usize,
+        rows: usize,
+        cols: usize,
+    },
+    /// The mass matrix had a NaN or infinite entry.
+    #[error("non-finite mass matrix entry at row {row}, column {col}")]
+    NonFiniteMassMatrix { row: usize, col: usize },
 }

@@ -1,0 +1,608 @@
+//! Iteration matrices of implicit and linearly implicit methods, factorised once and solved many
+//! times.
+//!
+//! # The iteration matrix
+//!
+//! A Rosenbrock method with diagonal coefficient `γ` solves, in every stage,
+//! `(M/(hγ) − J) kᵢ = rᵢ` with `J = ∂f/∂y` at the start of the step; a BDF/NDF Newton
+//! iteration of order `q` uses `(M/(h β) − J)` (scaled); Radau IIA 5 diagonalises its 3 × 3
+//! coefficient matrix into one real eigenvalue `γ̂` and a complex pair `α̂ ± iβ̂`, and solves with
+//! `(γ̂/h) M − J` and the complex `((α̂ + iβ̂)/h) M − J` (Hairer & Wanner, *Solving Ordinary
+//! Differential Equations II*, §IV.7–IV.8). All are
+//!
+//! ```text
+//!     W = c·M − J,      c = 1/(hγ) ∈ ℝ  or  c = (α + iβ)/h ∈ ℂ,
+//! ```
+//!
+//! with `M` the constant mass matrix (identity when absent). [`LinearSolver::factorize`] forms `W`
+//! from `c`, a [`Jacobian`] and the mass matrix given at construction, factorises it
+//! (`P W Q = L U`, partial pivoting), and [`LinearSolver::solve_in_place`] then solves with the
+//! factors as often as the method likes (Newton iterations, Rosenbrock stages, error estimates).
+//!
+//! # Dense and sparse
+//!
+//! * **Dense**: faer's LU with partial pivoting, in place in an `n × n` matrix: `⅔n³` flops per
+//!   factorisation, `2n²` per solve. The right choice up to a few hundred unknowns.
+//! * **Sparse**: `W`'s pattern is the union of the Jacobian pattern, the mass-matrix pattern and
+//!   the diagonal. A fill-reducing column ordering (COLAMD) is computed once at construction;
+//!   each [`LinearSolver::factorize`] only redoes the numeric left-looking LU with partial pivoting
+//!   (faer's simplicial sparse LU, Gilbert–Peierls), reusing the ordering and all buffers.
+//!   Banded systems take this path too (COLAMD keeps a band narrow).
+//!
+//! Both allocate only at construction and on the first factorisation (when the LU factors reach
+//! their size); after that `factorize` and `solve_in_place` allocate nothing (checked by
+//! `tests/linalg.rs` with a counting allocator).
+//!
+//! A zero, non-finite or negligible pivot (`|u_kk| ≤ n·ε·max_i |w_ik|`: column `k` is, to working
+//! precision, a combination of the previous ones) is reported as [`OdeError::SingularMatrix`]
+//! with the column of `W` where elimination broke down, as Hairer's `DEC` reports `IER`; the
+//! method then typically retries with a smaller step.
+//!
+//! # Example: one linearly implicit Euler step `(I/h − J) Δ = f(y)`
+//!
+//! ```
+//! use ai4de_ode::jacobian::Jacobian;
+//! use ai4de_ode::linalg::LinearSolver;
+//! use ai4de_ode::Stats;
+//! use faer::Mat;
+//!
+//! // y' = A y with a stiff A
+//! let a = Mat::from_fn(2, 2, |i, j| [[-1000.0, 1.0], [0.0, -1.0]][i][j]);
+//! let jac = Jacobian::Dense(a);
+//! let mut stats = Stats::default();
+//! let mut lin = LinearSolver::<f64>::new(&jac, None).unwrap();
+//! let (h, y) = (0.1, [1.0, 1.0]);
+//! lin.factorize(0.0, 1.0 / h, &jac, &mut stats).unwrap();
+//! let mut delta = [-1000.0 * y[0] + y[1], -y[1]]; // f(y)
+//! lin.solve_in_place(&mut delta, &mut stats);
+//! let y1 = [y[0] + delta[0], y[1] + delta[1]];
+//! assert!((y1[1] - 1.0 / 1.1).abs() < 1e-15);
+//! assert_eq!((stats.lu_decomps, stats.lin_solves), (1, 1));
+//! ```
+
+use std::fmt::Debug;
+
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::lu::partial_pivoting::{factor as dense_factor, solve as dense_solve};
+use faer::perm::PermRef;
+use faer::sparse::linalg::colamd;
+use faer::sparse::linalg::lu::simplicial::{self, SimplicialLu};
+use faer::sparse::linalg::LuError;
+use faer::sparse::SparseColMatRef;
+use faer::traits::ComplexField;
+use faer::{c64, Conj, Mat, MatMut, Par};
+
+use crate::error::OdeError;
+use crate::jacobian::Jacobian;
+use crate::mass::MassMatrix;
+use crate::solution::Stats;
+use crate::sparsity::SparsityPattern;
+
+/// Entry type of an iteration matrix: `f64` for Rosenbrock/BDF/the real Radau block, [`c64`] for
+/// the complex Radau block.
+pub trait WScalar: ComplexField + Copy + Debug + Send + Sync + 'static {
+    /// `c·m − j`.
+    fn w_entry(c: Self, m: f64, j: f64) -> Self;
+    /// `x` as this type.
+    fn from_f64(x: f64) -> Self;
+    /// `|x|` (NaN for NaN).
+    fn abs_value(self) -> f64;
+}
+
+impl WScalar for f64 {
+    #[inline(always)]
+    fn w_entry(c: Self, m: f64, j: f64) -> Self {
+        c * m - j
+    }
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn abs_value(self) -> f64 {
+        self.abs()
+    }
+}
+
+impl WScalar for c64 {
+    #[inline(always)]
+    fn w_entry(c: Self, m: f64, j: f64) -> Self {
+        c64::new(c.re * m - j, c.im * m)
+    }
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        c64::new(x, 0.0)
+    }
+    #[inline(always)]
+    fn abs_value(self) -> f64 {
+        self.re.hypot(self.im)
+    }
+}
+
+/// Which factorisation a [`LinearSolver`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LuKind {
+    /// Dense LU with partial pivoting.
+    Dense,
+    /// Sparse LU with a fill-reducing column ordering computed once, partial pivoting.
+    Sparse,
+}
+
+/// Forms, factorises and solves with `W = c·M − J`; see the [module docs](self).
+///
+/// `T = f64` for real `c`, `T = c64` for complex `c` (Radau IIA). The mass matrix is given once at
+/// construction (it is constant); the Jacobian at every [`factorize`](Self::factorize).
+pub struct LinearSolver<T: WScalar = f64> {
+    n: usize,
+    inner: Inner<T>,
+    par: Par,
+    factorized: bool,
+    /// Largest |entry| of each column of `W` before factorising, for the pivot test.
+    col_max: Vec<f64>,
+    /// Complex right-hand side for [`LinearSolver::solve_split_in_place`].
+    rhs_buf: Vec<T>,
+}
+
+enum Inner<T: WScalar> {
+    Dense(Box<DenseLu<T>>),
+    Sparse(Box<SparseLu<T>>),
+}
+
+struct DenseLu<T: WScalar> {
+    /// `W`, overwritten by its LU factors.
+    w: Mat<T>,
+    mass: Option<MassMatrix>,
+    perm: Vec<usize>,
+    perm_inv: Vec<usize>,
+    mem: MemBuffer,
+}
+
+struct SparseLu<T: WScalar> {
+    /// Pattern of `W` = pattern(J) ∪ pattern(M) ∪ diagonal.
+    pattern: SparsityPattern,
+    /// The Jacobian pattern this solver was set up for.
+    jac_pattern: SparsityPattern,
+    /// Values of `W` in `pattern` order.
+    values: Vec<T>,
+    /// For each entry of `W`, the index of the same position in the Jacobian values, or `NONE`.
+    jac_pos: Vec<usize>,
+    /// For each entry of `W`, the mass-matrix entry there (0 off its pattern; `M = I` if absent).
+    mass_val: Vec<f64>,
+    col_perm: Vec<usize>,
+    col_perm_inv: Vec<usize>,
+    row_perm: Vec<usize>,
+    row_perm_inv: Vec<usize>,
+    lu: SimplicialLu<usize, T>,
+    mem: MemBuffer,
+}
+
+const NONE: usize = usize::MAX;
+
+impl<T: WScalar> Debug for LinearSolver<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinearSolver")
+            .field("n", &self.n)
+            .field("kind", &self.kind())
+            .field("nnz", &self.nnz())
+            .field("factorized", &self.factorized)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_mass(n: usize, mass: Option<&MassMatrix>) -> Result<(), OdeError> {
+    match mass {
+        Some(m) => m.validate(n),
+        None => Ok(()),
+    }
+}
+
+impl<T: WScalar> LinearSolver<T> {
+    /// A solver matching the Jacobian's storage: dense LU for [`Jacobian::Dense`], sparse LU (on the
+    /// Jacobian's pattern) for [`Jacobian::Sparse`].
+    pub fn new(jac: &Jacobian, mass: Option<&MassMatrix>) -> Result<Self, OdeError> {
+        match jac {
+            Jacobian::Dense(m) => {
+                if m.nrows() != m.ncols() {
+                    return Err(OdeError::JacobianDimensionMismatch {
+                        what: "dense Jacobian columns",
+                        expected: m.nrows(),
+                        found: m.ncols(),
+                    });
+                }
+                Self::dense(m.nrows(), mass)
+            }
+            Jacobian::Sparse { pattern, .. } => Self::sparse(pattern, mass),
+        }
+    }
+
+    /// Dense LU for an `n`-dimensional system.
+    pub fn dense(n: usize, mass: Option<&MassMatrix>) -> Result<Self, OdeError> {
+        check_mass(n, mass)?;
+        let par = Par::Seq;
+        let req = StackReq::any_of(&[
+            dense_factor::lu_in_place_scratch::<usize, T>(n, n, par, Default::default()),
+            dense_solve::solve_in_place_scratch::<usize, T>(n, 1, par),
+        ]);
+        let mass = mass.filter(|m| !m.is_identity()).cloned();
+        Ok(Self {
+            n,
+            inner: Inner::Dense(Box::new(DenseLu {
+                w: Mat::zeros(n, n),
+                mass,
+                perm: vec![0; n],
+                perm_inv: vec![0; n],
+                mem: MemBuffer::new(req),
+            })),
+            par,
+            factorized: false,
+            col_max: vec![0.0; n],
+            rhs_buf: vec![T::from_f64(0.0); n],
+        })
+    }
+
+    /// Sparse LU for Jacobians with the square pattern `jac_pattern`. The fill-reducing
+    /// ordering of `W` is computed here, once.
+    pub fn sparse(
+        jac_pattern: &SparsityPattern,
+        mass: Option<&MassMatrix>,
+    ) -> Result<Self, OdeError> {
+        let n = jac_pattern.nrows();
+        if jac_pattern.ncols() != n {
+            return Err(OdeError::JacobianDimensionMismatch {
+                what: "Jacobian sparsity pattern columns",
+                expected: n,
+                found: jac_pattern.ncols(),
+            });
+        }
+        check_mass(n, mass)?;
+        let mass = mass.filter(|m| !m.is_identity());
+        let mut pattern = jac_pattern.with_diagonal();
+        if let Some(m) = mass {
+            pattern = pattern.union(&m.pattern())?;
+        }
+        let nnz = pattern.nnz();
+        let mut jac_pos = vec![NONE; nnz];
+        let mut mass_val = vec![0.0; nnz];
+        for j in 0..n {
+            let (start, jrows) = (jac_pattern.col_ptr()[j], jac_pattern.rows_of_col(j));
+            let wstart = pattern.col_ptr()[j];
+            for (k, &i) in pattern.rows_of_col(j).iter().enumerate() {
+                if let Ok(p) = jrows.binary_search(&i) {
+                    jac_pos[wstart + k] = start + p;
+                }
+                // `get` searches; this runs once per solve.
+                mass_val[wstart + k] = match mass {
+                    Some(m) => m.get(i, j),
+                    None => f64::from(u8::from(i == j)),
+                };
+            }
+        }
+        let mut col_perm = vec![0usize; n];
+        let mut col_perm_inv = vec![0usize; n];
+        {
+            let mut mem = MemBuffer::new(colamd::order_scratch::<usize>(n, n, nnz));
+            colamd::order(
+                &mut col_perm,
+                &mut col_perm_inv,
+                pattern.as_faer(),
+                colamd::Control::default(),
+                MemStack::new(&mut mem),
+            )
+            .map_err(|e| OdeError::InvalidSparsity {
+                reason: format!("fill-reducing ordering failed: {e:?}"),
+            })?;
+        }
+        let par = Par::Seq;
+        let req = StackReq::any_of(&[
+            simplicial::factorize_simplicial_numeric_lu_scratch::<usize, T>(n, n),
+            simplicial::solve_in_place_scratch::<usize, T>(n, 1, par),
+        ]);
+        Ok(Self {
+            n,
+            inner: Inner::Sparse(Box::new(SparseLu {
+                pattern,
+                jac_pattern: jac_pattern.clone(),
+                values: vec![T::from_f64(0.0); nnz],
+                jac_pos,
+                mass_val,
+                col_perm,
+                col_perm_inv,
+                row_perm: vec![0; n],
+                row_perm_inv: vec![0; n],
+                lu: SimplicialLu::new(),
+                mem: MemBuffer::new(req),
+            })),
+            par,
+            factorized: false,
+            col_max: vec![0.0; n],
+            rhs_buf: vec![T::from_f64(0.0); n],
+        })
+    }
+
+    /// Parallelism for the dense factorisation (default sequential: `n` in the hundreds does
+    /// not profit, and the machine is usually busy with other solves).
+    pub fn with_par(mut self, par: Par) -> Self {
+        self.par = par;
+        self
+    }
+
+    /// Dimension `n`.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    pub fn kind(&self) -> LuKind {
+        match self.inner {
+            Inner::Dense(_) => LuKind::Dense,
+            Inner::Sparse(_) => LuKind::Sparse,
+        }
+    }
+
+    /// Whether the last [`factorize`](Self::factorize) succeeded (solving needs it).
+    pub fn is_factorized(&self) -> bool {
+        self.factorized
+    }
+
+    /// Number of stored entries of `W` (`n²` dense), and of its L and U factors after a
+    /// factorisation (`n²` dense): for diagnostics and benchmarks.
+    pub fn nnz(&self) -> (usize, usize) {
+        match &self.inner {
+            Inner::Dense(_) => (self.n * self.n, self.n * self.n),
+            Inner::Sparse(s) => {
+                let f = if self.factorized {
+                    s.lu.l_factor_unsorted().val().len() + s.lu.u_factor_unsorted().val().len()
+                } else {
+                    0
+                };
+                (s.pattern.nnz(), f)
+            }
+        }
+    }
+
+    /// Forms `W = c·M − J` and factorises it; counts one LU decomposition. `t` is only used in
+    /// the error. On error the solver holds no factorisation until the next success.
+    pub fn factorize(
+        &mut self,
+        t: f64,
+        c: T,
+        jac: &Jacobian,
+        stats: &mut Stats,
+    ) -> Result<(), OdeError> {
+        self.factorized = false;
+        stats.lu_decomps += 1;
+        let n = self.n;
+        let jn = jac.dim();
+        if jn != n {
+            return Err(OdeError::JacobianDimensionMismatch {
+                what: "Jacobian given to the linear solver",
+                expected: n,
+                found: jn,
+            });
+        }
+        match &mut self.inner {
+            Inner::Dense(d) => {
+                form_dense(&mut d.w, c, d.mass.as_ref(), jac);
+                for (j, m) in self.col_max.iter_mut().enumerate() {
+                    *m =
+                        d.w.col_as_slice(j)
+                            .iter()
+                            .fold(0.0, |a, &v| a.max(v.abs_value()));
+                }
+                let (_, _) = dense_factor::lu_in_place(
+                    d.w.as_mut(),
+                    &mut d.perm,
+                    &mut d.perm_inv,
+                    self.par,
+                    MemStack::new(&mut d.mem),
+                    Default::default(),
+                );
+                let col_max = &self.col_max;
+                if let Some(k) = (0..n).find(|&k| !regular_pivot(d.w[(k, k)], col_max[k], n)) {
+                    return Err(OdeError::SingularMatrix { t, pivot: Some(k) });
+                }
+            }
+            Inner::Sparse(s) => {
+                let Jacobian::Sparse { pattern, values } = jac else {
+                    return Err(OdeError::InvalidSparsity {
+                        reason: "a sparse linear solver needs a sparse Jacobian (got a dense one)"
+                            .into(),
+                    });
+                };
+                if pattern != &s.jac_pattern {
+                    return Err(OdeError::InvalidSparsity {
+                        reason: "the Jacobian's pattern differs from the one the linear solver was set up with".into(),
+                    });
+                }
+                for ((w, &p), &m) in s.values.iter_mut().zip(&s.jac_pos).zip(&s.mass_val) {
+                    let j = if p == NONE { 0.0 } else { values[p] };
+                    *w = T::w_entry(c, m, j);
+                }
+                for (j, m) in self.col_max.iter_mut().enumerate() {
+                    let r = s.pattern.col_ptr()[j]..s.pattern.col_ptr()[j + 1];
+                    *m = s.values[r].iter().fold(0.0, |a, &v| a.max(v.abs_value()));
+                }
+                let a = SparseColMatRef::new(s.pattern.as_faer(), &s.values);
+                let col_perm = PermRef::new_checked(&s.col_perm, &s.col_perm_inv, n);
+                match simplicial::factorize_simplicial_numeric_lu(
+                    &mut s.row_perm,
+                    &mut s.row_perm_inv,
+                    &mut s.lu,
+                    a,
+                    col_perm,
+                    MemStack::new(&mut s.mem),
+                ) {
+                    Ok(()) => {}
+                    Err(LuError::SymbolicSingular { index }) => {
+                        return Err(OdeError::SingularMatrix {
+                            t,
+                            pivot: Some(s.col_perm[index]),
+                        })
+                    }
+                    Err(LuError::Generic(e)) => {
+                        panic!("sparse LU failed for want of memory: {e:?}")
+                    }
+                }
+                // The pivot of column k of U is its entry in row k (rows may be unsorted).
+                let u = s.lu.u_factor_unsorted();
+                for k in 0..n {
+                    let rows = u.symbolic().row_idx_of_col_raw(k);
+                    let vals = u.val_of_col(k);
+                    let pivot = rows
+                        .iter()
+                        .zip(vals)
+                        .find(|(&i, _)| i == k)
+                        .map(|(_, &v)| v);
+                    let col = s.col_perm[k];
+                    if !pivot.is_some_and(|v| regular_pivot(v, self.col_max[col], n)) {
+                        return Err(OdeError::SingularMatrix {
+                            t,
+                            pivot: Some(col),
+                        });
+                    }
+                }
+            }
+        }
+        self.factorized = true;
+        Ok(())
+    }
+
+    /// Overwrites `rhs` (length `n`) with `W⁻¹ rhs`; counts one linear solve.
+    ///
+    /// # Panics
+    /// If no factorisation succeeded since construction or since the last failed one (a bug in
+    /// the calling method), or if `rhs.len() != n`.
+    pub fn solve_in_place(&mut self, rhs: &mut [T], stats: &mut Stats) {
+        assert!(
+            self.factorized,
+            "LinearSolver::solve_in_place called without a successful factorize"
+        );
+        assert_eq!(rhs.len(), self.n, "right-hand side length");
+        stats.lin_solves += 1;
+        let n = self.n;
+        let x = MatMut::from_column_major_slice_mut(rhs, n, 1);
+        match &mut self.inner {
+            Inner::Dense(d) => {
+                let perm = PermRef::new_checked(&d.perm, &d.perm_inv, n);
+                dense_solve::solve_in_place_with_conj(
+                    d.w.as_ref(),
+                    d.w.as_ref(),
+                    perm,
+                    Conj::No,
+                    x,
+                    self.par,
+                    MemStack::new(&mut d.mem),
+                );
+            }
+            Inner::Sparse(s) => {
+                let row_perm = PermRef::new_checked(&s.row_perm, &s.row_perm_inv, n);
+                let col_perm = PermRef::new_checked(&s.col_perm, &s.col_perm_inv, n);
+                s.lu.solve_in_place_with_conj(
+                    row_perm,
+                    col_perm,
+                    Conj::No,
+                    x,
+                    self.par,
+                    MemStack::new(&mut s.mem),
+                );
+            }
+        }
+    }
+}
+
+impl LinearSolver<f64> {
+    /// Pattern of `W` for the sparse solver (`None` for dense).
+    pub fn pattern(&self) -> Option<&SparsityPattern> {
+        match &self.inner {
+            Inner::Dense(_) => None,
+            Inner::Sparse(s) => Some(&s.pattern),
+        }
+    }
+}
+
+impl LinearSolver<c64> {
+    /// Complex solve with the real and imaginary parts in separate arrays (the layout Radau IIA
+    /// codes keep): `(re + i·im) ← W⁻¹ (re + i·im)`. Allocates nothing.
+    pub fn solve_split_in_place(&mut self, re: &mut [f64], im: &mut [f64], stats: &mut Stats) {
+        assert!(
+            re.len() == self.n && im.len() == self.n,
+            "right-hand side length"
+        );
+        let mut buf = std::mem::take(&mut self.rhs_buf);
+        for ((b, &r), &i) in buf.iter_mut().zip(re.iter()).zip(im.iter()) {
+            *b = c64::new(r, i);
+        }
+        self.solve_in_place(&mut buf, stats);
+        for ((b, r), i) in buf.iter().zip(re.iter_mut()).zip(im.iter_mut()) {
+            *r = b.re;
+            *i = b.im;
+        }
+        self.rhs_buf = buf;
+    }
+}
+
+/// A pivot is regular when it is finite and not negligible against its column of `W`:
+/// `|u_kk| > n·ε·max_i |w_ik|`. A smaller one means column `k` is, to working precision, a
+/// combination of the previous ones (exactly zero pivots, Hairer's `DEC` test, included).
+fn regular_pivot<T: WScalar>(pivot: T, col_max: f64, n: usize) -> bool {
+    let a = pivot.abs_value();
+    a.is_finite() && a > n as f64 * f64::EPSILON * col_max
+}
+
+/// `w = c·M − J` into a dense matrix, from a dense or sparse `J`.
+fn form_dense<T: WScalar>(w: &mut Mat<T>, c: T, mass: Option<&MassMatrix>, jac: &Jacobian) {
+    let n = w.nrows();
+    match jac {
+        Jacobian::Dense(j) => {
+            for col in 0..n {
+                for (wi, &ji) in w.col_as_slice_mut(col).iter_mut().zip(j.col_as_slice(col)) {
+                    *wi = T::from_f64(-ji);
+                }
+            }
+        }
+        Jacobian::Sparse { pattern, values } => {
+            for col in 0..n {
+                let wc = w.col_as_slice_mut(col);
+                wc.fill(T::from_f64(0.0));
+                let r = pattern.col_ptr()[col]..pattern.col_ptr()[col + 1];
+                for (&i, &v) in pattern.rows_of_col(col).iter().zip(&values[r]) {
+                    wc[i] = T::from_f64(-v);
+                }
+            }
+        }
+    }
+    // W += c·M, with W's current entry playing −j in w_entry(c, m, −w).
+    let add = |w: &mut T, m: f64| *w += T::w_entry(c, m, 0.0);
+    match mass {
+        None => (0..n).for_each(|k| add(&mut w[(k, k)], 1.0)),
+        Some(MassMatrix::Diagonal(d)) => (0..n).for_each(|k| add(&mut w[(k, k)], d[k])),
+        Some(MassMatrix::Dense(m)) => {
+            for col in 0..n {
+                for (wi, &mi) in w.col_as_slice_mut(col).iter_mut().zip(m.col_as_slice(col)) {
+                    if mi != 0.0 {
+                        add(wi, mi);
+                    }
+                }
+            }
+        }
+        Some(MassMatrix::Sparse(m)) => {
+            for col in 0..n {
+                for (&i, &mi) in m.row_idx_of_col_raw(col).iter().zip(m.val_of_col(col)) {
+                    add(&mut w[(i, col)], mi);
+                }
+            }
+        }
+    }
+}
+
+/// The symbolic pattern of `W` for a Jacobian pattern and optional mass matrix (what
+/// [`LinearSolver::sparse`] factorises): for reporting fill and for tests.
+pub fn iteration_matrix_pattern(
+    jac_pattern: &SparsityPattern,
+    mass: Option<&MassMatrix>,
+) -> Result<SparsityPattern, OdeError> {
+    let p = jac_pattern.with_diagonal();
+    match mass.filter(|m| !m.is_identity()) {
+        Some(m) => p.union(&m.pattern()),
+        None => Ok(p),
+    }
+}

@@ -1,0 +1,4 @@
+//! Shared fixtures of the integration tests.
+#![allow(dead_code)]
+
+pub mod brusselator;

@@ -1,0 +1,374 @@
+//! Iteration-matrix factorisation and solves: residuals, complex systems, mass matrices,
+//! singular matrices as typed errors, and no allocation once set up.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use ai4de_ode::jacobian::{
+    Jacobian, JacobianEvaluator, JacobianOptions, JacobianSource, JacobianStorage,
+};
+use ai4de_ode::linalg::{LinearSolver, LuKind, WScalar};
+use ai4de_ode::mass::MassMatrix;
+use ai4de_ode::sparsity::SparsityPattern;
+use ai4de_ode::{OdeError, OdeSystem, Stats};
+use common::brusselator::Brusselator;
+use faer::sparse::{SparseColMat, Triplet};
+use faer::{c64, Mat};
+
+/// Counts allocations of the current thread only, so tests running in parallel do not disturb
+/// each other's counts.
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> usize {
+    ALLOCS.with(|c| c.get())
+}
+
+/// `W = c·M − J` densely, straight from the definition.
+fn w_dense<T: WScalar>(c: T, mass: Option<&MassMatrix>, jac: &Jacobian) -> Vec<Vec<T>> {
+    let n = jac.dim();
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let m = match mass {
+                        Some(m) => m.get(i, j),
+                        None => f64::from(u8::from(i == j)),
+                    };
+                    T::w_entry(c, m, jac.get(i, j))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// max_i |W x − b|_i / (|W|_∞ |x|_∞ + |b|_∞)
+fn residual<T: WScalar + Into<c64>>(w: &[Vec<T>], x: &[T], b: &[T]) -> f64 {
+    let abs = |v: T| -> f64 { v.into().norm() };
+    let mut r: f64 = 0.0;
+    let mut wn: f64 = 0.0;
+    for (row, &bi) in w.iter().zip(b) {
+        let mut s = c64::new(0.0, 0.0);
+        for (&a, &xj) in row.iter().zip(x) {
+            s += a.into() * xj.into();
+        }
+        r = r.max((s - bi.into()).norm());
+        wn = wn.max(row.iter().map(|&a| abs(a)).sum());
+    }
+    let xn = x.iter().map(|&v| abs(v)).fold(0.0, f64::max);
+    let bn = b.iter().map(|&v| abs(v)).fold(0.0, f64::max);
+    r / (wn * xn + bn)
+}
+
+fn brusselator_jacobian(n: usize) -> (Brusselator, Jacobian) {
+    let b = Brusselator::new(n);
+    let y = b.initial();
+    let mut f0 = vec![0.0; y.len()];
+    b.rhs(0.0, &y, &mut f0);
+    let o = JacobianOptions {
+        source: Some(JacobianSource::Analytic),
+        storage: JacobianStorage::Sparse,
+        ..Default::default()
+    };
+    let mut ev = JacobianEvaluator::new(&b, &o).unwrap();
+    ev.evaluate(&b, 0.0, &y, &f0, &mut Stats::default())
+        .unwrap();
+    let j = ev.jacobian().clone();
+    (b, j)
+}
+
+fn test_rhs(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
+        .collect()
+}
+
+fn sparse_mass(n: usize) -> MassMatrix {
+    // tridiagonal, diagonally dominant, with a singular (algebraic) last component
+    let mut t = Vec::new();
+    for i in 0..n - 1 {
+        t.push(Triplet::new(i, i, 2.0));
+        if i + 1 < n - 1 {
+            t.push(Triplet::new(i, i + 1, 0.5));
+            t.push(Triplet::new(i + 1, i, 0.5));
+        }
+    }
+    MassMatrix::Sparse(SparseColMat::try_new_from_triplets(n, n, &t).unwrap())
+}
+
+#[test]
+fn dense_and_sparse_real_solves_have_tiny_residuals() {
+    let (_, jac) = brusselator_jacobian(6); // n = 72
+    let n = jac.dim();
+    let dense_jac = Jacobian::Dense(jac.to_dense());
+    let b = test_rhs(n);
+    let masses = [
+        None,
+        Some(MassMatrix::Diagonal(
+            (0..n)
+                .map(|i| {
+                    if i % 9 == 4 {
+                        0.0
+                    } else {
+                        1.0 + i as f64 / n as f64
+                    }
+                })
+                .collect(),
+        )),
+        Some(sparse_mass(n)),
+        Some(MassMatrix::Dense(Mat::from_fn(n, n, |i, j| {
+            if i == j {
+                1.0
+            } else if i.abs_diff(j) == 1 {
+                0.1
+            } else {
+                0.0
+            }
+        }))),
+    ];
+    for mass in &masses {
+        for c in [1e3, 7.0, 0.5] {
+            let w = w_dense(c, mass.as_ref(), &jac);
+            let mut xs = Vec::new();
+            for (j, kind) in [(&jac, LuKind::Sparse), (&dense_jac, LuKind::Dense)] {
+                let mut stats = Stats::default();
+                let mut lin = LinearSolver::<f64>::new(j, mass.as_ref()).unwrap();
+                assert_eq!(lin.kind(), kind);
+                lin.factorize(0.0, c, j, &mut stats).unwrap();
+                let mut x = b.clone();
+                lin.solve_in_place(&mut x, &mut stats);
+                let r = residual(&w, &x, &b);
+                assert!(r < 1e-14, "{kind:?} c = {c}: residual {r:e}");
+                assert_eq!((stats.lu_decomps, stats.lin_solves), (1, 1));
+                xs.push(x);
+            }
+            let diff = xs[0]
+                .iter()
+                .zip(&xs[1])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            let scale = xs[1].iter().map(|v| v.abs()).fold(0.0, f64::max);
+            assert!(diff <= 1e-12 * scale, "dense vs sparse: {diff:e}");
+        }
+    }
+    // a dense solver also accepts a sparse Jacobian
+    let mut lin = LinearSolver::<f64>::dense(n, None).unwrap();
+    let mut stats = Stats::default();
+    lin.factorize(0.0, 3.0, &jac, &mut stats).unwrap();
+    let mut x = b.clone();
+    lin.solve_in_place(&mut x, &mut stats);
+    assert!(residual(&w_dense(3.0, None, &jac), &x, &b) < 1e-14);
+}
+
+#[test]
+fn complex_solves_for_radau() {
+    let (_, jac) = brusselator_jacobian(5); // n = 50
+    let n = jac.dim();
+    let dense_jac = Jacobian::Dense(jac.to_dense());
+    // Radau IIA 5 complex eigenvalue pair, h = 0.01
+    let c = c64::new(2.681082162, 3.050430199) / 0.01;
+    let mass = MassMatrix::Diagonal((0..n).map(|i| if i == 3 { 0.0 } else { 1.0 }).collect());
+    let w = w_dense(c, Some(&mass), &jac);
+    let re = test_rhs(n);
+    let im: Vec<f64> = re.iter().rev().map(|v| 0.5 * v).collect();
+    let b: Vec<c64> = re.iter().zip(&im).map(|(&r, &i)| c64::new(r, i)).collect();
+    for j in [&jac, &dense_jac] {
+        let mut stats = Stats::default();
+        let mut lin = LinearSolver::<c64>::new(j, Some(&mass)).unwrap();
+        lin.factorize(0.0, c, j, &mut stats).unwrap();
+        let mut x = b.clone();
+        lin.solve_in_place(&mut x, &mut stats);
+        assert!(residual(&w, &x, &b) < 1e-14);
+        let (mut xr, mut xi) = (re.clone(), im.clone());
+        lin.solve_split_in_place(&mut xr, &mut xi, &mut stats);
+        for k in 0..n {
+            assert_eq!((xr[k], xi[k]), (x[k].re, x[k].im));
+        }
+        assert_eq!((stats.lu_decomps, stats.lin_solves), (1, 2));
+    }
+}
+
+#[test]
+fn singular_matrices_are_typed_errors() {
+    // W = 0·I − J with J of rank 1
+    let j = Jacobian::Dense(Mat::from_fn(3, 3, |i, k| ((i + 1) * (k + 1)) as f64));
+    let mut lin = LinearSolver::<f64>::new(&j, None).unwrap();
+    let mut stats = Stats::default();
+    let err = lin.factorize(1.5, 0.0, &j, &mut stats).unwrap_err();
+    assert!(
+        matches!(err, OdeError::SingularMatrix { t, pivot: Some(1) } if t == 1.5),
+        "{err}"
+    );
+    assert!(!lin.is_factorized());
+    // the same solver recovers with a regular c
+    lin.factorize(1.5, 1.0, &j, &mut stats).unwrap();
+    assert_eq!(stats.lu_decomps, 2);
+    // sparse: a singular mass matrix with a zero Jacobian row → zero row of W
+    let p = SparsityPattern::from_entries(3, 3, [(0, 0), (1, 1), (1, 2), (2, 1)]).unwrap();
+    // W = 2M − J = [[1, 0, 0], [0, 1, −1], [0, −3, 0]], regular
+    let js = Jacobian::Sparse {
+        pattern: p.clone(),
+        values: vec![1.0, 1.0, 3.0, 1.0],
+    };
+    let mass = MassMatrix::Diagonal(vec![1.0, 1.0, 0.0]);
+    let mut lin = LinearSolver::<f64>::new(&js, Some(&mass)).unwrap();
+    lin.factorize(0.0, 2.0, &js, &mut stats).unwrap();
+    // W = 2M = diag(2, 2, 0)
+    let zero = Jacobian::Sparse {
+        pattern: p,
+        values: vec![0.0; 4],
+    };
+    let err = lin.factorize(0.25, 2.0, &zero, &mut stats).unwrap_err();
+    assert!(
+        matches!(err, OdeError::SingularMatrix { t, pivot: Some(2) } if t == 0.25),
+        "{err}"
+    );
+    // complex too
+    let mut lin = LinearSolver::<c64>::new(&j, None).unwrap();
+    assert!(matches!(
+        lin.factorize(0.0, c64::new(0.0, 0.0), &j, &mut stats),
+        Err(OdeError::SingularMatrix { .. })
+    ));
+}
+
+#[test]
+fn setup_errors() {
+    let j = Jacobian::Dense(Mat::zeros(3, 3));
+    let bad_mass = MassMatrix::Diagonal(vec![1.0; 4]);
+    assert!(matches!(
+        LinearSolver::<f64>::new(&j, Some(&bad_mass)),
+        Err(OdeError::MassMatrixDimensionMismatch {
+            expected: 3,
+            rows: 4,
+            cols: 4
+        })
+    ));
+    let mut lin = LinearSolver::<f64>::new(&j, None).unwrap();
+    let j4 = Jacobian::Dense(Mat::zeros(4, 4));
+    assert!(matches!(
+        lin.factorize(0.0, 1.0, &j4, &mut Stats::default()),
+        Err(OdeError::JacobianDimensionMismatch {
+            expected: 3,
+            found: 4,
+            ..
+        })
+    ));
+    let js = Jacobian::Sparse {
+        pattern: SparsityPattern::diagonal(3),
+        values: vec![1.0; 3],
+    };
+    let mut lin = LinearSolver::<f64>::new(&js, None).unwrap();
+    assert!(matches!(
+        lin.factorize(0.0, 1.0, &j, &mut Stats::default()),
+        Err(OdeError::InvalidSparsity { .. })
+    ));
+    let other = Jacobian::Sparse {
+        pattern: SparsityPattern::banded(3, 1, 0),
+        values: vec![1.0; 5],
+    };
+    assert!(matches!(
+        lin.factorize(0.0, 1.0, &other, &mut Stats::default()),
+        Err(OdeError::InvalidSparsity { .. })
+    ));
+}
+
+#[test]
+fn refactorising_and_solving_allocate_nothing() {
+    let (b, jac) = brusselator_jacobian(8); // n = 128
+    let n = jac.dim();
+    let y = b.initial();
+    let mut f0 = vec![0.0; n];
+    b.rhs(0.0, &y, &mut f0);
+    let dense_jac = Jacobian::Dense(jac.to_dense());
+    let mass = sparse_mass(n);
+    let mut stats = Stats::default();
+    let mut sparse = LinearSolver::<f64>::new(&jac, Some(&mass)).unwrap();
+    let mut dense = LinearSolver::<f64>::new(&dense_jac, Some(&mass)).unwrap();
+    let mut complex = LinearSolver::<c64>::new(&jac, Some(&mass)).unwrap();
+    let mut evals: Vec<JacobianEvaluator> = [
+        JacobianSource::FiniteDifference,
+        JacobianSource::Dual,
+        JacobianSource::Analytic,
+    ]
+    .into_iter()
+    .flat_map(|s| [JacobianStorage::Sparse, JacobianStorage::Dense].map(|st| (s, st)))
+    .map(|(source, storage)| {
+        JacobianEvaluator::new(
+            &b,
+            &JacobianOptions {
+                source: Some(source),
+                storage,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    })
+    .collect();
+    let mut x = vec![0.0; n];
+    let (mut xr, mut xi) = (vec![0.0; n], vec![0.0; n]);
+    let mut xc = vec![c64::new(0.0, 0.0); n];
+    let mut dfdt = vec![0.0; n];
+    let mut round = |k: usize, stats: &mut Stats| {
+        let c = 10.0 + k as f64;
+        for e in evals.iter_mut() {
+            e.evaluate(&b, 0.0, &y, &f0, stats).unwrap();
+            e.time_derivative(&b, 0.0, &y, &f0, &mut dfdt, stats)
+                .unwrap();
+        }
+        sparse.factorize(0.0, c, &jac, stats).unwrap();
+        dense.factorize(0.0, c, &dense_jac, stats).unwrap();
+        complex
+            .factorize(0.0, c64::new(c, 3.0), &jac, stats)
+            .unwrap();
+        for _ in 0..3 {
+            x.copy_from_slice(&f0);
+            sparse.solve_in_place(&mut x, stats);
+            x.copy_from_slice(&f0);
+            dense.solve_in_place(&mut x, stats);
+            xc.iter_mut()
+                .zip(&f0)
+                .for_each(|(z, &v)| *z = c64::new(v, -v));
+            complex.solve_in_place(&mut xc, stats);
+            xr.copy_from_slice(&f0);
+            xi.copy_from_slice(&f0);
+            complex.solve_split_in_place(&mut xr, &mut xi, stats);
+        }
+    };
+    // warm-up: sparse LU factors reach their size, Jacobian sources are resolved
+    round(0, &mut stats);
+    round(1, &mut stats);
+    let before = allocs();
+    for k in 2..7 {
+        round(k, &mut stats);
+    }
+    let after = allocs();
+    assert_eq!(
+        after - before,
+        0,
+        "allocations in 5 rounds of evaluate/factorize/solve"
+    );
+    assert_eq!(stats.lu_decomps, 3 * 7);
+    assert_eq!(stats.lin_solves, 4 * 3 * 7);
+}
