@@ -6,13 +6,15 @@
 // Published constants are kept with all their digits.
 #![allow(clippy::excessive_precision)]
 
+use ai4de_ode::jacobian::{JacobianEvaluator, JacobianOptions, JacobianSource, JacobianStorage};
+use ai4de_ode::mass::MassMatrix;
 use ai4de_ode::problems::{
     self, Brusselator2d, Hires, Oregonator, Pollu, Reference, Robertson, RobertsonDae, VanDerPol,
     VanDerPolScaled, E5, E5_REFERENCE, E5_Y0, HIRES_REFERENCE, HIRES_Y0, OREGO_REFERENCE, OREGO_Y0,
     POLLU_MECHANISM, POLLU_REFERENCE, POLLU_SPECIES, POLLU_Y0, ROBER_REFERENCE_T1E11, ROBER_Y0,
     VDPOLM_REFERENCE, VDPOL_REFERENCE, VDPOL_Y0,
 };
-use ai4de_ode::OdeSystem;
+use ai4de_ode::{OdeSystem, Stats};
 use num_dual::Dual64;
 
 // ---------------------------------------------------------------------------------------------
@@ -479,7 +481,7 @@ fn analytic_jacobians_match_finite_differences_and_forward_mode_ad() {
             let states: Vec<Vec<f64>> = $states;
             for y in &states {
                 let mut jac = vec![f64::NAN; n * n];
-                s.jacobian(0.0, y, &mut jac);
+                s.jacobian_row_major(0.0, y, &mut jac);
                 assert!(jac.iter().all(|v| v.is_finite()), "{}", $name);
                 check_against_fd($name, &s, 0.0, y, &jac, $floor);
                 let ad = ad_jacobian!(s, 0.0, y);
@@ -583,19 +585,15 @@ fn analytic_jacobians_match_finite_differences_and_forward_mode_ad() {
     let mut jd = [0.0; 9];
     let mut jo = [0.0; 9];
     let y = [0.6, 3e-5, 0.4];
-    dae.jacobian(0.0, &y, &mut jd);
-    Robertson::default().jacobian(0.0, &y, &mut jo);
+    dae.jacobian_row_major(0.0, &y, &mut jd);
+    Robertson::default().jacobian_row_major(0.0, &y, &mut jo);
     assert_eq!(jd[..6], jo[..6]);
     assert_eq!(jd[6..], [1.0, 1.0, 1.0]);
-    assert_eq!(
-        dae.mass_matrix(),
-        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    );
     assert_eq!(RobertsonDae::MASS_DIAGONAL, [1.0, 1.0, 0.0]);
 
     // POLLU's Jacobian has the 82 structural nonzeros of its mechanism
     let mut j = vec![0.0; 400];
-    Pollu::default().jacobian(0.0, &vec![1.0; 20], &mut j);
+    Pollu::default().jacobian_row_major(0.0, &[1.0; 20], &mut j);
     assert_eq!(j.iter().filter(|v| **v != 0.0).count(), 82);
 }
 
@@ -628,17 +626,17 @@ fn scaled_and_unscaled_van_der_pol_are_the_same_equation() {
 // ---------------------------------------------------------------------------------------------
 // the 2-D Brusselator's sparse Jacobian
 
-/// Dense row-major Jacobian assembled from the sparse pattern and values.
+/// Dense row-major Jacobian assembled from the sparse pattern (CSC) and values.
 fn dense_from_sparse(b: &Brusselator2d, y: &[f64]) -> Vec<f64> {
     let n = b.dim();
-    let (row_ptr, col_idx) = b.jacobian_sparsity();
-    let mut values = vec![f64::NAN; col_idx.len()];
-    b.jacobian_values(0.0, y, &mut values);
+    let pattern = b
+        .jacobian_sparsity()
+        .expect("the Brusselator declares its pattern");
+    let mut values = vec![f64::NAN; pattern.nnz()];
+    assert!(b.jacobian_sparse(0.0, y, &mut values));
     let mut dense = vec![0.0; n * n];
-    for r in 0..n {
-        for q in row_ptr[r]..row_ptr[r + 1] {
-            dense[n * r + col_idx[q]] = values[q];
-        }
+    for ((i, j), v) in pattern.entries().zip(values) {
+        dense[n * i + j] = v;
     }
     dense
 }
@@ -649,30 +647,40 @@ fn brusselator_sparsity_pattern_is_well_formed_with_12_n_squared_nonzeros() {
         let b = Brusselator2d::new(n);
         let dim = b.dim();
         assert_eq!(dim, 2 * n * n);
-        let (row_ptr, col_idx) = b.jacobian_sparsity();
-        assert_eq!(row_ptr.len(), dim + 1);
-        assert_eq!(row_ptr[0], 0);
-        assert_eq!(*row_ptr.last().unwrap(), col_idx.len());
-        assert_eq!(b.jacobian_nnz(), col_idx.len());
+        assert_eq!(b.n(), n);
+        let pattern = b.pattern();
+        assert_eq!((pattern.nrows(), pattern.ncols()), (dim, dim));
+        assert_eq!(b.jacobian_nnz(), pattern.nnz());
         // N = 2: the two neighbours in each direction coincide (4 entries per row)
-        let per_row = if n >= 3 { 6 } else { 4 };
-        assert_eq!(col_idx.len(), per_row * dim, "N = {n}");
-        for r in 0..dim {
-            let cols = &col_idx[row_ptr[r]..row_ptr[r + 1]];
-            assert_eq!(cols.len(), per_row);
-            assert!(
-                cols.windows(2).all(|w| w[0] < w[1]),
-                "row {r} not ascending"
-            );
-            assert!(cols.contains(&r), "row {r} lacks its diagonal");
-            assert!(cols.iter().all(|&c| c < dim));
+        let per_line = if n >= 3 { 6 } else { 4 };
+        assert_eq!(pattern.nnz(), per_line * dim, "N = {n}");
+        for c in 0..dim {
+            let rows = pattern.rows_of_col(c);
+            assert_eq!(rows.len(), per_line);
+            assert!(rows.contains(&c), "column {c} lacks its diagonal");
             // the coupling to the other species at the same grid point
-            let other = (r + n * n) % dim;
-            assert!(cols.contains(&other));
+            assert!(rows.contains(&((c + n * n) % dim)));
+            // structurally symmetric
+            assert!(rows.iter().all(|&r| pattern.contains(c, r)));
+        }
+        // the rows of the analytic Jacobian are exactly the pattern's
+        if n <= 8 {
+            let y = vec![1.0; dim];
+            for r in 0..dim {
+                let cols: Vec<usize> = b.jacobian_row(r, &y).iter().map(|&(c, _)| c).collect();
+                let expected: Vec<usize> = (0..dim).filter(|&c| pattern.contains(r, c)).collect();
+                assert_eq!(cols, expected, "row {r}");
+            }
         }
     }
     assert_eq!(Brusselator2d::new(32).jacobian_nnz(), 12 * 32 * 32); // 12 288
     assert_eq!(Brusselator2d::new(128).jacobian_nnz(), 12 * 128 * 128); // 196 608
+                                                                        // the pattern is built once and shared by clones made afterwards; it does not affect ==
+    let b = Brusselator2d::new(8);
+    let c = b.clone();
+    let _ = b.pattern();
+    assert_eq!(b, c);
+    assert!(std::ptr::eq(b.pattern(), b.pattern()));
 }
 
 #[test]
@@ -689,13 +697,16 @@ fn brusselator_jacobian_matches_finite_differences_inside_its_pattern() {
         let t = 2.0; // source on
         let fd = fd_jacobian(&b, t, &y, 1.0);
         let dense = dense_from_sparse(&b, &y);
-        let (row_ptr, col_idx) = b.jacobian_sparsity();
+        let pattern = b.pattern();
         let k = 10.0 * ((n - 1) * (n - 1)) as f64;
         for r in 0..dim {
-            let cols = &col_idx[row_ptr[r]..row_ptr[r + 1]];
+            // the row accessor agrees with the column-major values
+            for (c, v) in b.jacobian_row(r, &y) {
+                assert_eq!(v, dense[dim * r + c]);
+            }
             for c in 0..dim {
                 let d = fd[dim * r + c];
-                if !cols.contains(&c) {
+                if !pattern.contains(r, c) {
                     // outside the pattern f_r does not depend on y_c at all: exactly zero
                     assert_eq!(d, 0.0, "N = {n}: FD entry ({r}, {c}) outside the pattern");
                 } else {
@@ -723,9 +734,10 @@ fn brusselator_catalogue_entries_start_from_the_published_profiles() {
         assert_eq!(p.param("alpha"), Some(10.0));
         assert_eq!((p.param("a"), p.param("b")), (Some(1.0), Some(3.4)));
         match p.system() {
-            problems::System::Brusselator2d(s) => assert_eq!(*s, b),
+            problems::System::Brusselator2d(s) => assert_eq!(s.n(), n),
             s => panic!("{s:?}"),
         }
+        assert_eq!(p.jacobian_sparsity().map(|q| q.nnz()), Some(12 * n * n));
         // u = 22 (y(1−y))^{3/2} depends on the row j only, v = 27 (x(1−x))^{3/2} on i only
         let nn = n * n;
         let (i, j) = (n / 3, n / 5);
@@ -735,4 +747,118 @@ fn brusselator_catalogue_entries_start_from_the_published_profiles() {
         let f = rhs_of(&p, 0.0, &p.y0);
         assert!(f.iter().all(|v| v.is_finite()));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the OdeSystem capabilities, through the catalogue
+
+#[test]
+fn catalogue_entries_offer_analytic_jacobians_dual_rhs_and_the_mass_matrix() {
+    let dense_names = [
+        "rober",
+        "rober_dae",
+        "hires",
+        "pollu",
+        "orego",
+        "e5",
+        "vdpol",
+        "vdp1000",
+        "vdp1e6",
+    ];
+    for name in dense_names {
+        let p = problems::get(name).unwrap();
+        let n = p.dim();
+        // a state off the initial one (all components nonzero)
+        let y = states_around(&p.y0, 0.3, 1e-3, 31);
+        let mut f0 = vec![0.0; n];
+        p.rhs(0.0, &y, &mut f0);
+        assert!(p.is_autonomous(), "{name}");
+        assert!(p.jacobian_sparsity().is_none(), "{name}");
+        assert_eq!(p.mass_matrix().is_some(), name == "rober_dae", "{name}");
+        // analytic, chosen first by the evaluator
+        let mut stats = Stats::default();
+        let mut ev = JacobianEvaluator::new(&p, &JacobianOptions::default()).unwrap();
+        ev.evaluate(&p, 0.0, &y, &f0, &mut stats).unwrap();
+        assert_eq!(ev.source(), Some(JacobianSource::Analytic), "{name}");
+        let analytic = ev.jacobian().to_dense();
+        // forward-mode AD through rhs_dual agrees to rounding
+        let options = JacobianOptions {
+            source: Some(JacobianSource::Dual),
+            ..JacobianOptions::default()
+        };
+        let mut ev = JacobianEvaluator::new(&p, &options).unwrap();
+        ev.evaluate(&p, 0.0, &y, &f0, &mut stats).unwrap();
+        let dual = ev.jacobian().to_dense();
+        let scale = (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .fold(0.0f64, |m, (i, j)| m.max(analytic[(i, j)].abs()));
+        for i in 0..n {
+            for j in 0..n {
+                let (a, d) = (analytic[(i, j)], dual[(i, j)]);
+                assert!(
+                    (a - d).abs() <= 1e-12 * a.abs().max(1e-6 * scale),
+                    "{name}: J[{i}][{j}] analytic {a:e} vs dual {d:e}"
+                );
+            }
+        }
+    }
+    // the DAE's mass matrix
+    let p = problems::get("rober_dae").unwrap();
+    match p.mass_matrix() {
+        Some(MassMatrix::Diagonal(d)) => assert_eq!(d, &[1.0, 1.0, 0.0]),
+        m => panic!("{m:?}"),
+    }
+    assert_eq!(
+        p.mass_matrix().unwrap().algebraic_components(),
+        Some(vec![2])
+    );
+    // the non-stiff vdp shares the unscaled Van der Pol's Jacobian
+    let p = problems::get("vdp").unwrap();
+    let mut j = ai4de_ode::faer::Mat::<f64>::zeros(2, 2);
+    assert!(p.jacobian(0.0, &[1.5, 0.5], j.as_mut()));
+    assert_eq!(j[(1, 0)], -2.0 * 1.5 * 0.5 - 1.0);
+    // a non-stiff problem without one keeps the defaults
+    let p = problems::get("lorenz").unwrap();
+    let mut j = ai4de_ode::faer::Mat::<f64>::zeros(3, 3);
+    assert!(!p.jacobian(0.0, &[1.0, 1.0, 1.0], j.as_mut()));
+    assert!(p.mass_matrix().is_none());
+}
+
+#[test]
+fn brusselator_sparse_analytic_jacobian_through_the_evaluator() {
+    let p = problems::get("bruss2d").unwrap();
+    let n = p.dim();
+    assert!(!p.is_autonomous());
+    let mut rng = Rng(41);
+    let y: Vec<f64> = p.y0.iter().map(|v| v + 0.5 + rng.next()).collect();
+    let mut f0 = vec![0.0; n];
+    p.rhs(2.0, &y, &mut f0);
+    let mut stats = Stats::default();
+    let options = JacobianOptions {
+        storage: JacobianStorage::Sparse,
+        ..JacobianOptions::default()
+    };
+    let mut ev = JacobianEvaluator::new(&p, &options).unwrap();
+    ev.evaluate(&p, 2.0, &y, &f0, &mut stats).unwrap();
+    assert_eq!(ev.source(), Some(JacobianSource::Analytic));
+    let analytic = ev.jacobian().clone();
+    // dual numbers on the Curtis-Powell-Reid column groups give the same matrix
+    let options = JacobianOptions {
+        source: Some(JacobianSource::Dual),
+        ..options
+    };
+    let mut ev = JacobianEvaluator::new(&p, &options).unwrap();
+    ev.evaluate(&p, 2.0, &y, &f0, &mut stats).unwrap();
+    let pattern = p.jacobian_sparsity().unwrap();
+    for (i, j) in pattern.entries() {
+        let (a, d) = (analytic.get(i, j), ev.jacobian().get(i, j));
+        assert!(
+            (a - d).abs() <= 1e-12 * a.abs().max(1.0),
+            "({i}, {j}): {a} vs {d}"
+        );
+    }
+    // ∂f/∂t = 0 away from the switch
+    let mut dfdt = vec![f64::NAN; n];
+    assert!(p.time_derivative(2.0, &y, &mut dfdt));
+    assert!(dfdt.iter().all(|v| *v == 0.0));
 }

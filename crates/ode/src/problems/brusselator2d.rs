@@ -1,8 +1,12 @@
 //! `bruss2d`, `bruss2d_128`: the 2-D Brusselator reaction–diffusion system on a periodic `N × N`
 //! grid, in the form of DifferentialEquations.jl's benchmarks (after HW II's BRUSS-2D).
 
+use std::sync::OnceLock;
+
 use num_dual::DualNum;
 
+use crate::jacobian::JacDual;
+use crate::sparsity::SparsityPattern;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -38,24 +42,38 @@ const ROW_MAX: usize = 6;
 ///   `y[N² + i + N j]` is `v(x_i, y_j)`; `2 N²` unknowns (`N = 32`: 2 048, `N = 128`: 32 768).
 /// * The source switches on discontinuously at `t = 1.1`: a solver should stop there
 ///   ([`Brusselator2d::FORCING_ON`]).
-/// * Jacobian: sparse, [`Brusselator2d::jacobian_sparsity`] (compressed rows) with values from
-///   [`Brusselator2d::jacobian_values`]; `12 N²` structural nonzeros for `N ≥ 3` (each row: the
-///   5-point stencil in its own species and the other species at the same point).
+/// * Jacobian: sparse and analytic, through [`OdeSystem::jacobian_sparsity`] (a structurally
+///   symmetric pattern, built once per instance) and [`OdeSystem::jacobian_sparse`] (values in
+///   its column-major order); `12 N²` structural nonzeros for `N ≥ 3` (each row: the 5-point
+///   stencil in its own species and the other species at the same point). The right-hand side
+///   is also available on dual numbers ([`OdeSystem::rhs_dual`]).
 /// * Stiffness: the diffusion eigenvalues reach `−8 α / Δ²` (`≈ −7.7·10⁴` for `N = 32`).
 /// * Reference: none published.
 /// * Sources: E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed.
 ///   (1996) (BRUSS-2D); DiffEqProblemLibrary.jl `prob_ode_brusselator_2d` and the SciMLBenchmarks
 ///   stiff Brusselator benchmarks (C. Rackauckas et al.).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Brusselator2d {
-    /// Grid points per side (`≥ 2`).
-    pub n: usize,
+    /// Grid points per side (`≥ 2`); fixed at construction ([`Brusselator2d::n`]).
+    n: usize,
     /// Constant feed of `u` (1).
     pub a: f64,
     /// Conversion rate `u → v` (3.4).
     pub b: f64,
     /// Diffusion coefficient (10).
     pub alpha: f64,
+    /// The Jacobian pattern, built on first use.
+    pattern: PatternCache,
+}
+
+/// A lazily built sparsity pattern that takes no part in comparisons (it is a function of `n`).
+#[derive(Debug, Clone, Default)]
+struct PatternCache(OnceLock<SparsityPattern>);
+
+impl PartialEq for PatternCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Default for Brusselator2d {
@@ -82,7 +100,13 @@ impl Brusselator2d {
             a: 1.0,
             b: 3.4,
             alpha: 10.0,
+            pattern: PatternCache::default(),
         }
+    }
+
+    /// Grid points per side.
+    pub fn n(&self) -> usize {
+        self.n
     }
 
     pub(crate) fn param_mut(&mut self, name: &str) -> Option<&mut f64> {
@@ -173,10 +197,18 @@ impl Brusselator2d {
         }
     }
 
-    /// The structural nonzeros of row `r` with their values at `y` (if given), sorted by column
-    /// and merged (for `N = 2` the two neighbours in a direction coincide). Returns the count.
+    /// The structural nonzeros of row `r` of `∂f/∂y` (or, with `transpose`, of column `r`)
+    /// with their values at `y` (if given), sorted by index and merged (for `N = 2` the two
+    /// neighbours in a direction coincide). Returns the count. The pattern is symmetric, so rows
+    /// and columns have the same index sets.
     #[inline]
-    fn row(&self, r: usize, y: Option<&[f64]>, out: &mut [(usize, f64); ROW_MAX]) -> usize {
+    fn line(
+        &self,
+        r: usize,
+        y: Option<&[f64]>,
+        transpose: bool,
+        out: &mut [(usize, f64); ROW_MAX],
+    ) -> usize {
         let n = self.n;
         let nn = n * n;
         let k = self.alpha / (self.dx() * self.dx());
@@ -185,21 +217,26 @@ impl Brusselator2d {
         let (im, ip) = self.around(i);
         let (jm, jp) = self.around(j);
         let (own, other) = if species == 0 { (0, nn) } else { (nn, 0) };
-        // ∂/∂(own species at p), ∂/∂(other species at p)
-        let (d_own, d_other) = match y {
+        // the diagonal entry, and the coupling between u and v at p: ∂f_u/∂v = u²,
+        // ∂f_v/∂u = b − 2uv (row r of the u block holds the first, column r the second)
+        let (diag, cross) = match y {
             Some(y) => {
                 let (u, v) = (y[p], y[nn + p]);
+                let (du_dv, dv_du) = (u * u, self.b - 2.0 * u * v);
                 if species == 0 {
-                    (-4.0 * k + 2.0 * u * v - (self.b + 1.0), u * u)
+                    let d = -4.0 * k + 2.0 * u * v - (self.b + 1.0);
+                    (d, if transpose { dv_du } else { du_dv })
                 } else {
-                    (-4.0 * k - u * u, self.b - 2.0 * u * v)
+                    let d = -4.0 * k - u * u;
+                    (d, if transpose { du_dv } else { dv_du })
                 }
             }
             None => (0.0, 0.0),
         };
+        let k = if y.is_some() { k } else { 0.0 };
         let entries = [
-            (own + p, d_own),
-            (other + p, d_other),
+            (own + p, diag),
+            (other + p, cross),
             (own + im + n * j, k),
             (own + ip + n * j, k),
             (own + i + n * jm, k),
@@ -207,7 +244,6 @@ impl Brusselator2d {
         ];
         let mut len = 0;
         for (c, val) in entries {
-            let val = if y.is_some() { val } else { 0.0 };
             match out[..len].iter().position(|&(col, _)| col == c) {
                 Some(q) => out[q].1 += val,
                 None => {
@@ -225,41 +261,53 @@ impl Brusselator2d {
         len
     }
 
-    /// The sparsity pattern of `∂f/∂y` in compressed sparse row form `(row_ptr, col_idx)`: the
-    /// columns of row `r` are `col_idx[row_ptr[r]..row_ptr[r + 1]]`, ascending. `12 N²` entries
-    /// for `N ≥ 3`.
-    pub fn jacobian_sparsity(&self) -> (Vec<usize>, Vec<usize>) {
-        let dim = self.dim();
-        let mut row_ptr = Vec::with_capacity(dim + 1);
-        let mut col_idx = Vec::with_capacity(ROW_MAX * dim);
-        let mut buf = [(0, 0.0); ROW_MAX];
-        row_ptr.push(0);
-        for r in 0..dim {
-            let len = self.row(r, None, &mut buf);
-            col_idx.extend(buf[..len].iter().map(|&(c, _)| c));
-            row_ptr.push(col_idx.len());
-        }
-        (row_ptr, col_idx)
+    /// The sparsity pattern of `∂f/∂y` (column-compressed), built once per instance; also
+    /// [`OdeSystem::jacobian_sparsity`]. `12 N²` entries for `N ≥ 3`.
+    pub fn pattern(&self) -> &SparsityPattern {
+        self.pattern.0.get_or_init(|| {
+            let dim = self.dim();
+            let mut col_ptr = Vec::with_capacity(dim + 1);
+            let mut row_idx = Vec::with_capacity(ROW_MAX * dim);
+            let mut buf = [(0, 0.0); ROW_MAX];
+            col_ptr.push(0);
+            for c in 0..dim {
+                let len = self.line(c, None, true, &mut buf);
+                row_idx.extend(buf[..len].iter().map(|&(r, _)| r));
+                col_ptr.push(row_idx.len());
+            }
+            SparsityPattern::new(dim, dim, col_ptr, row_idx)
+                .expect("the Brusselator pattern is well formed")
+        })
     }
 
-    /// Number of structural nonzeros of `∂f/∂y`.
+    /// Number of structural nonzeros of `∂f/∂y` (without building the pattern).
     pub fn jacobian_nnz(&self) -> usize {
         let mut buf = [(0, 0.0); ROW_MAX];
-        (0..self.dim()).map(|r| self.row(r, None, &mut buf)).sum()
+        (0..self.dim())
+            .map(|r| self.line(r, None, false, &mut buf))
+            .sum()
     }
 
-    /// The values of `∂f/∂y` at `(t, y)` in the order of [`Brusselator2d::jacobian_sparsity`]'s
-    /// `col_idx` (the source does not depend on `y`).
+    /// The values of `∂f/∂y` at `y` in the column-major order of [`Brusselator2d::pattern`]
+    /// (the source does not depend on `y`); also [`OdeSystem::jacobian_sparse`].
     pub fn jacobian_values(&self, _t: f64, y: &[f64], values: &mut [f64]) {
         let mut buf = [(0, 0.0); ROW_MAX];
         let mut q = 0;
-        for r in 0..self.dim() {
-            let len = self.row(r, Some(y), &mut buf);
+        for c in 0..self.dim() {
+            let len = self.line(c, Some(y), true, &mut buf);
             for &(_, v) in &buf[..len] {
                 values[q] = v;
                 q += 1;
             }
         }
+    }
+
+    /// Row `r` of `∂f/∂y` at `y`: `(column, value)` pairs, ascending (for checks and for
+    /// assembling other formats).
+    pub fn jacobian_row(&self, r: usize, y: &[f64]) -> Vec<(usize, f64)> {
+        let mut buf = [(0, 0.0); ROW_MAX];
+        let len = self.line(r, Some(y), false, &mut buf);
+        buf[..len].to_vec()
     }
 }
 
@@ -271,6 +319,22 @@ impl OdeSystem for Brusselator2d {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian_sparsity(&self) -> Option<&SparsityPattern> {
+        Some(self.pattern())
+    }
+    fn jacobian_sparse(&self, t: f64, y: &[f64], values: &mut [f64]) -> bool {
+        self.jacobian_values(t, y, values);
+        true
+    }
+    /// `∂f/∂t = 0` away from the switch at `t = 1.1` (where `f` jumps: stop there).
+    fn time_derivative(&self, _t: f64, _y: &[f64], dfdt: &mut [f64]) -> bool {
+        dfdt.fill(0.0);
+        true
     }
 }
 

@@ -4,6 +4,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -60,7 +62,7 @@ pub const E5_REFERENCE: [f64; 4] = [
 ///   `1.5·10⁻¹⁰`, near `t ≈ 300`; `10⁻²²` at the end), so the absolute tolerance must be far
 ///   below them.
 /// * Invariant: `y2 − y3 − y4 = 0` ([`E5::y2_minus_y3_minus_y4`]).
-/// * Jacobian: [`E5::jacobian`] (the Test Set's `jeval`).
+/// * Jacobian: [`E5::jacobian_row_major`] (the Test Set's `jeval`).
 /// * Reference: [`E5_REFERENCE`] (see there for its limited accuracy).
 /// * Source: W. H. Enright, T. E. Hull and B. Lindberg, BIT 15 (1975) 10–48, problem E5;
 ///   E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed. (1996),
@@ -112,7 +114,7 @@ impl E5 {
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[4 i + j] = ∂f_i/∂y_j`), as in the Test
     /// Set's `jeval`.
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let (a, b, c) = (self.a, self.b, self.c);
         let cm = c * self.m;
         jac[..16].copy_from_slice(&[
@@ -149,6 +151,24 @@ impl OdeSystem for E5 {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 4;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

@@ -5,6 +5,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -55,7 +57,7 @@ pub const HIRES_REFERENCE: [f64; 8] = [
 ///
 /// * Default problem: `y(0) = (1, 0, 0, 0, 0, 0, 0, 0.0057)`, `t ∈ [0, 321.8122]`.
 /// * Invariant: `y7 + y8` ([`Hires::y7_plus_y8`]).
-/// * Jacobian: [`Hires::jacobian`] (the Test Set's `jeval`).
+/// * Jacobian: [`Hires::jacobian_row_major`] (the Test Set's `jeval`).
 /// * Reference: [`HIRES_REFERENCE`].
 /// * Source: E. Schäfer, J. Math. Biology 2 (1975) 41–56; E. Hairer and G. Wanner, Solving
 ///   Ordinary Differential Equations II, 2nd ed. (1996), §IV.10; F. Mazzia and C. Magherini,
@@ -135,7 +137,7 @@ impl Hires {
     }
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[8 i + j] = ∂f_i/∂y_j`).
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let Hires {
             k1,
             k2,
@@ -192,6 +194,24 @@ impl OdeSystem for Hires {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 8;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

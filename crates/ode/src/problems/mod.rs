@@ -38,7 +38,9 @@
 //! | `pendulum2` | [`DoublePendulum`]       | 4   | none; energy conserved                  |
 //!
 //! Stiff problems ([`Problem::is_stiff`]; explicit methods need tiny steps on their spans), each
-//! with an analytic Jacobian and a right-hand side generic over `num-dual` scalars:
+//! with an analytic Jacobian ([`OdeSystem::jacobian`], or sparse for the Brusselator) and a
+//! right-hand side generic over `num-dual` scalars ([`OdeSystem::rhs_dual`]); [`System`] and
+//! [`Problem`] forward these capabilities, and `rober_dae`'s mass matrix:
 //!
 //! | name          | system                 | dim    | reference                                 |
 //! |---------------|------------------------|--------|-------------------------------------------|
@@ -56,6 +58,10 @@
 
 use thiserror::Error;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
+use crate::mass::MassMatrix;
+use crate::sparsity::SparsityPattern;
 use crate::OdeSystem;
 
 mod arenstorf;
@@ -282,6 +288,49 @@ impl OdeSystem for System {
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         each_system!(self, s => s.rhs(t, y, dy))
     }
+    fn jacobian(&self, t: f64, y: &[f64], jac: MatMut<'_, f64>) -> bool {
+        match self {
+            // the unscaled Van der Pol's Jacobian lives with the stiff entries (vdpol.rs)
+            System::VanDerPol(s) => {
+                let mut jac = jac;
+                let mut j = [0.0; 4];
+                s.jacobian_row_major(t, y, &mut j);
+                for (k, v) in j.into_iter().enumerate() {
+                    jac[(k / 2, k % 2)] = v;
+                }
+                true
+            }
+            _ => each_system!(self, s => s.jacobian(t, y, jac)),
+        }
+    }
+    fn jacobian_sparse(&self, t: f64, y: &[f64], values: &mut [f64]) -> bool {
+        each_system!(self, s => s.jacobian_sparse(t, y, values))
+    }
+    #[inline]
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        match self {
+            System::VanDerPol(s) => {
+                s.rhs_generic(t, y, dy);
+                true
+            }
+            _ => each_system!(self, s => s.rhs_dual(t, y, dy)),
+        }
+    }
+    fn time_derivative(&self, t: f64, y: &[f64], dfdt: &mut [f64]) -> bool {
+        each_system!(self, s => s.time_derivative(t, y, dfdt))
+    }
+    fn is_autonomous(&self) -> bool {
+        match self {
+            System::VanDerPol(_) => true,
+            _ => each_system!(self, s => s.is_autonomous()),
+        }
+    }
+    fn jacobian_sparsity(&self) -> Option<&SparsityPattern> {
+        each_system!(self, s => s.jacobian_sparsity())
+    }
+    fn mass_matrix(&self) -> Option<&MassMatrix> {
+        each_system!(self, s => s.mass_matrix())
+    }
 }
 
 /// A catalogue entry: a built-in system with its metadata, parameters, default time span and
@@ -503,6 +552,28 @@ impl OdeSystem for Problem {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.system.rhs(t, y, dy)
+    }
+    fn jacobian(&self, t: f64, y: &[f64], jac: MatMut<'_, f64>) -> bool {
+        self.system.jacobian(t, y, jac)
+    }
+    fn jacobian_sparse(&self, t: f64, y: &[f64], values: &mut [f64]) -> bool {
+        self.system.jacobian_sparse(t, y, values)
+    }
+    #[inline]
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.system.rhs_dual(t, y, dy)
+    }
+    fn time_derivative(&self, t: f64, y: &[f64], dfdt: &mut [f64]) -> bool {
+        self.system.time_derivative(t, y, dfdt)
+    }
+    fn is_autonomous(&self) -> bool {
+        self.system.is_autonomous()
+    }
+    fn jacobian_sparsity(&self) -> Option<&SparsityPattern> {
+        self.system.jacobian_sparsity()
+    }
+    fn mass_matrix(&self) -> Option<&MassMatrix> {
+        self.system.mass_matrix()
     }
 }
 

@@ -5,6 +5,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -42,7 +44,7 @@ pub const OREGO_REFERENCE: [f64; 3] = [
 /// whose components vary over several orders of magnitude.
 ///
 /// * Default problem: `y(0) = (1, 2, 3)`, `t ∈ [0, 360]`.
-/// * Jacobian: [`Oregonator::jacobian`] (the Test Set's `jeval`).
+/// * Jacobian: [`Oregonator::jacobian_row_major`] (the Test Set's `jeval`).
 /// * Reference: [`OREGO_REFERENCE`].
 /// * Source: R. J. Field and R. M. Noyes, J. Chem. Phys. 60 (1974) 1877–1884; E. Hairer and
 ///   G. Wanner, Solving Ordinary Differential Equations II, 2nd ed. (1996), §IV.10;
@@ -86,7 +88,7 @@ impl Oregonator {
     }
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[3 i + j] = ∂f_i/∂y_j`).
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let (s, w, q) = (self.s, self.w, self.q);
         jac[..9].copy_from_slice(&[
             s * (1.0 - 2.0 * q * y[0] - y[1]),
@@ -110,6 +112,24 @@ impl OdeSystem for Oregonator {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 3;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

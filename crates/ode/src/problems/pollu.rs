@@ -5,6 +5,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -148,7 +150,7 @@ pub const POLLU_MECHANISM: [Reaction; POLLU_REACTIONS] = [
 /// * Default problem: [`POLLU_Y0`], `t ∈ [0, 60]` (minutes).
 /// * Invariants: nitrogen `y1 + y2 + y13 + y15 + y19 + 2 y20`, sulphur `y17 + y18` and carbon
 ///   `y7 + y8 + 2 y9 + y10 + 2 y11 + y12 + 2 y13 + y14` ([`Pollu::balances`]).
-/// * Jacobian: [`Pollu::jacobian`] (from the mechanism; 82 structural nonzeros of 400).
+/// * Jacobian: [`Pollu::jacobian_row_major`] (from the mechanism; 82 structural nonzeros of 400).
 /// * Reference: [`POLLU_REFERENCE`].
 /// * Source: J. G. Verwer, "Gauss–Seidel iteration for stiff ODEs from chemical kinetics", SIAM J.
 ///   Sci. Comput. 15 (1994) 1243–1259; F. Mazzia and C. Magherini, Test Set for IVP Solvers,
@@ -238,7 +240,7 @@ impl Pollu {
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[20 i + j] = ∂f_i/∂y_j`), assembled from
     /// [`POLLU_MECHANISM`]: `∂f_i/∂y_j = Σ_r S_ir ∂r/∂y_j` with `S` products minus reactants.
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         const N: usize = POLLU_SPECIES;
         let jac = &mut jac[..N * N];
         jac.fill(0.0);
@@ -278,6 +280,24 @@ impl OdeSystem for Pollu {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = POLLU_SPECIES;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

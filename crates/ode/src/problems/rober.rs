@@ -5,6 +5,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -51,7 +53,7 @@ pub const ROBER_REFERENCE_T1E11: [f64; 3] = [
 ///   stiffness ratio exceeds `10¹¹`); use a stiff solver.
 /// * Invariant: `y1 + y2 + y3` (mass), constant along solutions ([`Robertson::mass`]); the
 ///   components of `f` sum to zero.
-/// * Jacobian: [`Robertson::jacobian`] (dense, as in the Test Set's `jeval`).
+/// * Jacobian: [`Robertson::jacobian_row_major`] (dense, as in the Test Set's `jeval`).
 /// * Reference: [`ROBER_REFERENCE_T1E11`].
 /// * Source: H. H. Robertson, "The solution of a set of reaction rate equations", in J. Walsh
 ///   (ed.), Numerical Analysis: an Introduction, Academic Press (1966) 178–182; E. Hairer and
@@ -99,7 +101,7 @@ impl Robertson {
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[3 i + j] = ∂f_i/∂y_j`), as in the Test
     /// Set's `jeval`.
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let (k1, k2, k3) = (self.k1, self.k2, self.k3);
         jac[..9].copy_from_slice(&[
             -k1,
@@ -128,6 +130,24 @@ impl OdeSystem for Robertson {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 3;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

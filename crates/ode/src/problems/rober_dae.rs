@@ -3,6 +3,11 @@
 
 use num_dual::DualNum;
 
+use std::sync::OnceLock;
+
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
+use crate::mass::MassMatrix;
 use crate::OdeSystem;
 
 use super::rober::{rober_params, ROBER_REFERENCE_T1E11, ROBER_T_END, ROBER_Y0};
@@ -17,7 +22,8 @@ use super::{Problem, Reference, Robertson, System};
 ///  0  =  y1 + y2 + y3 − 1
 /// ```
 ///
-/// with the mass matrix `M = diag(1, 1, 0)` ([`RobertsonDae::MASS_DIAGONAL`]).
+/// with the mass matrix `M = diag(1, 1, 0)` ([`RobertsonDae::MASS_DIAGONAL`], and as
+/// [`OdeSystem::mass_matrix`]).
 ///
 /// **`rhs` evaluates `f`, not `y'`**: the third component is the residual of the algebraic
 /// constraint. An explicit ODE method applied to it solves a different problem (`y3' = 0` on the
@@ -27,7 +33,7 @@ use super::{Problem, Reference, Robertson, System};
 ///   determined by it), `t ∈ [0, 10¹¹]`.
 /// * Reference: the exact solution is that of the ODE form, so the Test Set's ROBER reference
 ///   [`ROBER_REFERENCE_T1E11`] applies at `t = 10¹¹`.
-/// * Jacobian: [`RobertsonDae::jacobian`] (`∂f/∂y`; the third row is `(1, 1, 1)`).
+/// * Jacobian: [`RobertsonDae::jacobian_row_major`] (`∂f/∂y`; the third row is `(1, 1, 1)`).
 /// * Source: E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed.
 ///   (1996), Chap. VI (index-1 DAEs) and §IV.1 (the kinetics); the same mass-matrix form is
 ///   MATLAB's `hb1dae` demo (L. F. Shampine) and, in residual form, DiffEqProblemLibrary.jl's
@@ -47,11 +53,6 @@ impl RobertsonDae {
         self.kinetics.param_mut(name)
     }
 
-    /// The mass matrix, dense row-major.
-    pub fn mass_matrix(&self) -> [f64; 9] {
-        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    }
-
     /// `f(t, y)` of `M y' = f(t, y)` for any scalar type of `num-dual` (`f64` included).
     #[inline]
     pub fn rhs_generic<T: DualNum<Primitive = f64> + Copy>(&self, t: T, y: &[T], dy: &mut [T]) {
@@ -63,8 +64,8 @@ impl RobertsonDae {
     }
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[3 i + j] = ∂f_i/∂y_j`).
-    pub fn jacobian(&self, t: f64, y: &[f64], jac: &mut [f64]) {
-        self.kinetics.jacobian(t, y, jac);
+    pub fn jacobian_row_major(&self, t: f64, y: &[f64], jac: &mut [f64]) {
+        self.kinetics.jacobian_row_major(t, y, jac);
         jac[6..9].copy_from_slice(&[1.0, 1.0, 1.0]);
     }
 
@@ -83,6 +84,28 @@ impl OdeSystem for RobertsonDae {
     #[inline]
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
+    }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 3;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
+    }
+    fn mass_matrix(&self) -> Option<&MassMatrix> {
+        static MASS: OnceLock<MassMatrix> = OnceLock::new();
+        Some(MASS.get_or_init(|| MassMatrix::Diagonal(Self::MASS_DIAGONAL.to_vec())))
     }
 }
 

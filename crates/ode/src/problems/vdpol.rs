@@ -5,6 +5,8 @@
 
 use num_dual::DualNum;
 
+use crate::faer::MatMut;
+use crate::jacobian::JacDual;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System, VanDerPol};
@@ -66,8 +68,8 @@ pub const VDPOLM_REFERENCE: [f64; 2] = [0.1706167732170469e1, -0.892809701024812
 /// * `vdp1e6`: the unscaled [`VanDerPol`] with `μ = 10⁶`, `(x, v)(0) = (2, 0)`,
 ///   `t ∈ [0, 2·10⁶]` (the same `2 μ` span, a little over one period), no published reference.
 ///
-/// * Jacobian: [`VanDerPolScaled::jacobian`] (the Test Set's `jeval`); for the unscaled form
-///   [`VanDerPol::jacobian`] (VDPOLM's `jeval`).
+/// * Jacobian: [`VanDerPolScaled::jacobian_row_major`] (the Test Set's `jeval`); for the unscaled form
+///   [`VanDerPol::jacobian_row_major`] (VDPOLM's `jeval`).
 /// * Source: B. van der Pol, Phil. Mag. 2 (1926) 978–992; E. Hairer and G. Wanner, Solving
 ///   Ordinary Differential Equations II, 2nd ed. (1996), §IV.1 and §IV.10; F. Mazzia and
 ///   C. Magherini, Test Set for IVP Solvers, release 2.4, University of Bari (2008), problems
@@ -101,7 +103,7 @@ impl VanDerPolScaled {
     }
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[2 i + j] = ∂f_i/∂y_j`).
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let e = self.eps;
         jac[..4].copy_from_slice(&[
             0.0,
@@ -121,6 +123,24 @@ impl OdeSystem for VanDerPolScaled {
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.rhs_generic(t, y, dy)
     }
+    fn rhs_dual(&self, t: JacDual, y: &[JacDual], dy: &mut [JacDual]) -> bool {
+        self.rhs_generic(t, y, dy);
+        true
+    }
+    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        const N: usize = 2;
+        let mut j = [0.0; N * N];
+        self.jacobian_row_major(t, y, &mut j);
+        for r in 0..N {
+            for c in 0..N {
+                jac[(r, c)] = j[N * r + c];
+            }
+        }
+        true
+    }
+    fn is_autonomous(&self) -> bool {
+        true
+    }
 }
 
 /// The generic right-hand side and the Jacobian of the unscaled [`VanDerPol`] system (used by
@@ -136,7 +156,7 @@ impl VanDerPol {
     }
 
     /// Analytic Jacobian `∂f/∂y`, dense row-major (`jac[2 i + j] = ∂f_i/∂y_j`).
-    pub fn jacobian(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
+    pub fn jacobian_row_major(&self, _t: f64, y: &[f64], jac: &mut [f64]) {
         let mu = self.mu;
         jac[..4].copy_from_slice(&[
             0.0,
