@@ -673,9 +673,11 @@ fn brusselator_sparsity_pattern_is_well_formed_with_12_n_squared_nonzeros() {
             }
         }
     }
-    assert_eq!(Brusselator2d::new(32).jacobian_nnz(), 12 * 32 * 32); // 12 288
-    assert_eq!(Brusselator2d::new(128).jacobian_nnz(), 12 * 128 * 128); // 196 608
-                                                                        // the pattern is built once and shared by clones made afterwards; it does not affect ==
+    // 12 288
+    assert_eq!(Brusselator2d::new(32).jacobian_nnz(), 12 * 32 * 32);
+    // 196 608
+    assert_eq!(Brusselator2d::new(128).jacobian_nnz(), 12 * 128 * 128);
+    // the pattern is built once per instance and takes no part in ==
     let b = Brusselator2d::new(8);
     let c = b.clone();
     let _ = b.pattern();

@@ -63,6 +63,7 @@ pub const E5_REFERENCE: [f64; 4] = [
 ///   below them.
 /// * Invariant: `y2 − y3 − y4 = 0` ([`E5::y2_minus_y3_minus_y4`]).
 /// * Jacobian: [`E5::jacobian_row_major`] (the Test Set's `jeval`).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`E5_REFERENCE`] (see there for its limited accuracy).
 /// * Source: W. H. Enright, T. E. Hull and B. Lindberg, BIT 15 (1975) 10–48, problem E5;
 ///   E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed. (1996),

@@ -58,6 +58,7 @@ pub const HIRES_REFERENCE: [f64; 8] = [
 /// * Default problem: `y(0) = (1, 0, 0, 0, 0, 0, 0, 0.0057)`, `t ∈ [0, 321.8122]`.
 /// * Invariant: `y7 + y8` ([`Hires::y7_plus_y8`]).
 /// * Jacobian: [`Hires::jacobian_row_major`] (the Test Set's `jeval`).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`HIRES_REFERENCE`].
 /// * Source: E. Schäfer, J. Math. Biology 2 (1975) 41–56; E. Hairer and G. Wanner, Solving
 ///   Ordinary Differential Equations II, 2nd ed. (1996), §IV.10; F. Mazzia and C. Magherini,

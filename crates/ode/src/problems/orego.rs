@@ -45,6 +45,7 @@ pub const OREGO_REFERENCE: [f64; 3] = [
 ///
 /// * Default problem: `y(0) = (1, 2, 3)`, `t ∈ [0, 360]`.
 /// * Jacobian: [`Oregonator::jacobian_row_major`] (the Test Set's `jeval`).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`OREGO_REFERENCE`].
 /// * Source: R. J. Field and R. M. Noyes, J. Chem. Phys. 60 (1974) 1877–1884; E. Hairer and
 ///   G. Wanner, Solving Ordinary Differential Equations II, 2nd ed. (1996), §IV.10;

@@ -151,6 +151,7 @@ pub const POLLU_MECHANISM: [Reaction; POLLU_REACTIONS] = [
 /// * Invariants: nitrogen `y1 + y2 + y13 + y15 + y19 + 2 y20`, sulphur `y17 + y18` and carbon
 ///   `y7 + y8 + 2 y9 + y10 + 2 y11 + y12 + 2 y13 + y14` ([`Pollu::balances`]).
 /// * Jacobian: [`Pollu::jacobian_row_major`] (from the mechanism; 82 structural nonzeros of 400).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`POLLU_REFERENCE`].
 /// * Source: J. G. Verwer, "Gauss–Seidel iteration for stiff ODEs from chemical kinetics", SIAM J.
 ///   Sci. Comput. 15 (1994) 1243–1259; F. Mazzia and C. Magherini, Test Set for IVP Solvers,

@@ -54,6 +54,7 @@ pub const ROBER_REFERENCE_T1E11: [f64; 3] = [
 /// * Invariant: `y1 + y2 + y3` (mass), constant along solutions ([`Robertson::mass`]); the
 ///   components of `f` sum to zero.
 /// * Jacobian: [`Robertson::jacobian_row_major`] (dense, as in the Test Set's `jeval`).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`ROBER_REFERENCE_T1E11`].
 /// * Source: H. H. Robertson, "The solution of a set of reaction rate equations", in J. Walsh
 ///   (ed.), Numerical Analysis: an Introduction, Academic Press (1966) 178–182; E. Hairer and

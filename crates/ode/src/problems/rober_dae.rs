@@ -34,6 +34,7 @@ use super::{Problem, Reference, Robertson, System};
 /// * Reference: the exact solution is that of the ODE form, so the Test Set's ROBER reference
 ///   [`ROBER_REFERENCE_T1E11`] applies at `t = 10¹¹`.
 /// * Jacobian: [`RobertsonDae::jacobian_row_major`] (`∂f/∂y`; the third row is `(1, 1, 1)`).
+///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Source: E. Hairer and G. Wanner, Solving Ordinary Differential Equations II, 2nd ed.
 ///   (1996), Chap. VI (index-1 DAEs) and §IV.1 (the kinetics); the same mass-matrix form is
 ///   MATLAB's `hb1dae` demo (L. F. Shampine) and, in residual form, DiffEqProblemLibrary.jl's

@@ -68,8 +68,10 @@ pub const VDPOLM_REFERENCE: [f64; 2] = [0.1706167732170469e1, -0.892809701024812
 /// * `vdp1e6`: the unscaled [`VanDerPol`] with `μ = 10⁶`, `(x, v)(0) = (2, 0)`,
 ///   `t ∈ [0, 2·10⁶]` (the same `2 μ` span, a little over one period), no published reference.
 ///
-/// * Jacobian: [`VanDerPolScaled::jacobian_row_major`] (the Test Set's `jeval`); for the unscaled form
-///   [`VanDerPol::jacobian_row_major`] (VDPOLM's `jeval`).
+/// * Jacobian: [`VanDerPolScaled::jacobian_row_major`] (the Test Set's `jeval`), also as
+///   [`OdeSystem::jacobian`]; for the unscaled form [`VanDerPol::jacobian_row_major`] (VDPOLM's
+///   `jeval`), which the catalogue's [`System`] serves as [`OdeSystem::jacobian`] for `vdp`,
+///   `vdp1000` and `vdp1e6` (with [`VanDerPol::rhs_generic`] as [`OdeSystem::rhs_dual`]).
 /// * Source: B. van der Pol, Phil. Mag. 2 (1926) 978–992; E. Hairer and G. Wanner, Solving
 ///   Ordinary Differential Equations II, 2nd ed. (1996), §IV.1 and §IV.10; F. Mazzia and
 ///   C. Magherini, Test Set for IVP Solvers, release 2.4, University of Bari (2008), problems
