@@ -310,6 +310,16 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
 ) -> Result<Solution, OdeError> {
     let tab = &M::TABLEAU;
     driver::validate(&p, tab.is_adaptive(), tab.name)?;
+    if p.system.mass_matrix().is_some() {
+        return Err(OdeError::InvalidOption {
+            name: "method",
+            reason: format!(
+                "{} is explicit and cannot solve M y' = f(t, y) with a mass matrix; use a stiff \
+                 method such as rodas5p",
+                tab.name
+            ),
+        });
+    }
     if tab.dense_stages() > MAX_STAGES {
         return Err(OdeError::InvalidOption {
             name: "method",

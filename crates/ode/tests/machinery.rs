@@ -383,3 +383,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn explicit_methods_refuse_mass_matrices() {
+    let p = ai4de_ode::problems::get("rober_dae").unwrap();
+    let e = expect_err(Solve::new(&p, (0.0, 1.0), &p.y0).run());
+    assert!(
+        matches!(e, OdeError::InvalidOption { name: "method", .. })
+            && e.to_string().contains("mass matrix"),
+        "{e}"
+    );
+}

@@ -2,6 +2,8 @@
 
 use ai4de_ode::problems;
 use ai4de_ode::Method;
+use std::io::Write;
+
 use anyhow::Result;
 use serde_json::json;
 
@@ -14,6 +16,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     let list = problems::catalogue();
+    let mut out = std::io::stdout().lock();
     if args.format == "json" {
         let v: Vec<_> = list
             .iter()
@@ -23,22 +26,26 @@ pub fn run(args: &Args) -> Result<()> {
                     "dim": p.dim(),
                     "description": p.description,
                     "source": p.source,
+                    "stiff": p.is_stiff(),
                     "t_span": [p.t0, p.t_end],
-                    "y0": p.y0,
-                    "state_names": p.state_names,
+                    // Large grids (the 2-D Brusselator has 32 768 states) would swamp the
+                    // listing: their initial state and names are left out.
+                    "y0": (p.dim() <= 64).then_some(&p.y0),
+                    "state_names": (p.dim() <= 64).then_some(&p.state_names),
                     "params": p.params().iter().map(|q| json!({
                         "name": q.name, "value": q.value, "description": q.description
                     })).collect::<Vec<_>>(),
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
-    println!(
-        "{:<10} {:>4}  {:<36} description",
+    writeln!(
+        out,
+        "{:<12} {:>6}  {:<36} description",
         "problem", "dim", "parameters"
-    );
+    )?;
     for p in &list {
         let params = p
             .params()
@@ -46,17 +53,22 @@ pub fn run(args: &Args) -> Result<()> {
             .map(|q| format!("{}={}", q.name, short(q.value)))
             .collect::<Vec<_>>()
             .join(" ");
-        println!(
-            "{:<10} {:>4}  {:<36} {}",
+        let params = if params.is_empty() {
+            "-".to_string()
+        } else if params.chars().count() > 36 {
+            let cut: String = params.chars().take(33).collect();
+            format!("{cut}...")
+        } else {
+            params
+        };
+        writeln!(
+            out,
+            "{:<12} {:>6}  {:<36} {}",
             p.name,
             p.dim(),
-            if params.is_empty() {
-                "-".to_string()
-            } else {
-                params
-            },
+            params,
             p.description
-        );
+        )?;
     }
     Ok(())
 }
@@ -72,15 +84,21 @@ fn short(v: f64) -> String {
 }
 
 pub fn methods() -> Result<()> {
-    println!("{:<8} {:>5} {:>6}  description", "method", "order", "dense");
-    for m in Method::ALL {
-        println!(
-            "{:<8} {:>5} {:>6}  {}",
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<13} {:>5} {:>6}  description",
+        "method", "order", "dense"
+    )?;
+    for m in Method::ALL.into_iter().chain(Method::STIFF) {
+        writeln!(
+            out,
+            "{:<13} {:>5} {:>6}  {}",
             m.name(),
             m.order(),
             m.dense_order(),
             m.description()
-        );
+        )?;
     }
     Ok(())
 }

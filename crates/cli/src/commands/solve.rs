@@ -265,7 +265,11 @@ pub fn run(args: &Args) -> Result<()> {
             output::write_solution(out, f, &meta, &sol)?;
             summary(&req, &sol, elapsed.as_secs_f64(), &mut std::io::stderr())?;
         }
-        (Some(Format::Json), None) => println!("{}", output::to_json(&meta, &sol)?),
+        (Some(Format::Json), None) => writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            output::to_json(&meta, &sol)?
+        )?,
         (Some(Format::Csv), None) => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
