@@ -198,7 +198,7 @@ impl Method {
             Method::Tsit5 => "Tsitouras 5(4), FSAL, 4th-order free interpolant (default)",
             Method::Dp5 => "Dormand-Prince 5(4), FSAL, 4th-order dense output",
             Method::Dop853 => "Dormand-Prince 8(5,3) (Hairer's DOP853), 7th-order dense output",
-            Method::Vern7 => "Verner 7(6) most efficient pair, 7th-order lazy interpolant",
+            Method::Vern7 => "Verner 7(6) most efficient pair, 6th-order lazy interpolant (as published)",
             Method::Vern9 => "Verner 9(8) most efficient pair, 9th-order lazy interpolant",
             Method::Bs3 => "Bogacki-Shampine 3(2), FSAL, 3rd-order Hermite dense output",
             Method::Rk4 => "classical Runge-Kutta 4, fixed step (needs dt)",
