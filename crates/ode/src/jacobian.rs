@@ -7,10 +7,10 @@
 //! 1. **Analytic**: [`OdeSystem::jacobian`] (dense) or [`OdeSystem::jacobian_sparse`] (the values
 //!    of the declared [`OdeSystem::jacobian_sparsity`] pattern).
 //! 2. **Dual numbers**: [`OdeSystem::rhs_dual`], the right-hand side evaluated on
-//!    [`JacDual`] = `DualSVec64<8>` numbers (crate `num-dual`). One evaluation carries eight
-//!    directional derivatives, i.e. eight Jacobian columns, exact to rounding. With a sparsity
-//!    pattern the directions are the Curtis–Powell–Reid column groups (below), so a 2-D
-//!    reaction–diffusion Jacobian with ~12 colours costs two dual evaluations.
+//!    [`JacDual`] = `Dual64` numbers (crate `num-dual`): one evaluation gives one directional
+//!    derivative, i.e. one Jacobian column, exact to rounding. With a sparsity pattern the
+//!    direction is the sum of a Curtis–Powell–Reid column group (below), so a 2-D
+//!    reaction–diffusion Jacobian with 8 colours costs 8 dual evaluations whatever `n`.
 //! 3. **Finite differences**: forward differences `J e_j ≈ (f(y + δ_j e_j) − f(y))/δ_j` with
 //!    `δ_j = √ε · max(|y_j|, s_j) · sign(y_j)`, `s_j` a typical magnitude of `y_j` (default 1),
 //!    rounded so that `y_j + δ_j` is exact (the standard increment: Shampine & Reichelt, *The
@@ -69,29 +69,29 @@
 //! jac.evaluate(&Robertson, t, &y, &f0, &mut stats).unwrap();
 //! assert_eq!(jac.source(), Some(JacobianSource::Dual));
 //! assert_eq!(jac.jacobian().get(2, 1), 2.0 * 3e7 * 2e-5); // ∂f₃/∂y₂ = 6e7·y₂, exact
-//! assert_eq!((stats.jac_evals, stats.f_evals), (1, 1)); // 3 columns in one dual evaluation
+//! assert_eq!((stats.jac_evals, stats.f_evals), (1, 3)); // one dual evaluation per column
 //! ```
 
 use faer::sparse::SparseColMatRef;
 use faer::Mat;
-use num_dual::{DualNum, DualSVec64};
+use num_dual::{Dual64, DualNum};
 
 use crate::error::OdeError;
 use crate::solution::Stats;
 use crate::sparsity::{ColumnColouring, SparsityPattern};
 use crate::system::OdeSystem;
 
-/// Number of derivative directions carried by one [`JacDual`]: Jacobian columns (or column
-/// groups) per evaluation of [`OdeSystem::rhs_dual`].
+/// The dual number type of [`OdeSystem::rhs_dual`]: a value and one directional derivative
+/// (`num_dual::Dual64`, two `f64`).
 ///
-/// Eight `f64` lanes are two AVX2 registers; measured on the 2-D Brusselator and on dense
-/// Jacobians (`examples/linalg_bench.rs`), 8 lanes are fastest overall: 4 lanes need twice the
-/// calls, 16 lanes waste work when there are fewer columns or colours.
-pub const JAC_LANES: usize = 8;
-
-/// The dual number type of [`OdeSystem::rhs_dual`]: a value and [`JAC_LANES`] directional
-/// derivatives (`num_dual::DualSVec64<8>`).
-pub type JacDual = DualSVec64<JAC_LANES>;
+/// One direction per evaluation, and so one evaluation per Jacobian column (per column *group*
+/// with a sparsity pattern), was measured faster than carrying several directions at once:
+/// `num-dual`'s vector duals (`DualSVec64<N>`) wrap their derivative in an `Option` of an
+/// `nalgebra` vector, which costs more than it saves. On the 32 × 32 Brusselator (8 colours) a
+/// coloured Jacobian took 0.08 ms with `Dual64` (8 calls) against 0.10 / 0.20 / 0.30 ms with
+/// 4 / 8 / 16 lanes (2 / 1 / 1 calls); a dense 50 × 50 one 0.012 ms against
+/// 0.011 / 0.020 / 0.021 ms (`examples/dual_width.rs`). `Dual64` also needs no `nalgebra`.
+pub type JacDual = Dual64;
 
 /// The scalars a generic right-hand side is written for: `f64` and [`JacDual`] (and any other
 /// `num_dual` number over `f64`, e.g. for second derivatives). Blanket-implemented.
@@ -367,7 +367,7 @@ impl JacobianEvaluator {
     }
 
     /// The column groups: `n_colours()` evaluations per finite-difference Jacobian (`n` without
-    /// a pattern), `⌈n_colours / 8⌉` per dual-number Jacobian.
+    /// a pattern), and as many per dual-number Jacobian.
     pub fn colouring(&self) -> &ColumnColouring {
         &self.colouring
     }
@@ -501,7 +501,7 @@ impl JacobianEvaluator {
         }
     }
 
-    /// Dual-number Jacobian, `JAC_LANES` column groups per call; `false` if the system has no
+    /// Dual-number Jacobian, one call per column group; `false` if the system has no
     /// `rhs_dual`.
     fn dual<S: OdeSystem + ?Sized>(
         &mut self,
@@ -510,53 +510,46 @@ impl JacobianEvaluator {
         y: &[f64],
         stats: &mut Stats,
     ) -> bool {
-        let n_groups = self.colouring.n_colours();
         let td = JacDual::from_re(t);
         if let Jacobian::Dense(m) = &mut self.jac {
             if self.pattern.is_some() {
                 m.fill(0.0);
             }
         }
-        let mut first = 0;
-        while first < n_groups {
-            let last = (first + JAC_LANES).min(n_groups);
-            for (yd, &yi) in self.y_dual.iter_mut().zip(y) {
-                *yd = JacDual::from_re(yi);
-            }
-            for (lane, c) in (first..last).enumerate() {
-                for &j in self.colouring.group(c) {
-                    self.y_dual[j] = JacDual::from_re(y[j]).derivative(lane);
-                }
+        for (yd, &yi) in self.y_dual.iter_mut().zip(y) {
+            *yd = JacDual::from_re(yi);
+        }
+        for c in 0..self.colouring.n_colours() {
+            let group = self.colouring.group(c);
+            for &j in group {
+                self.y_dual[j].eps = 1.0;
             }
             if !sys.rhs_dual(td, &self.y_dual, &mut self.dy_dual) {
                 return false;
             }
             stats.f_evals += 1;
-            for (lane, c) in (first..last).enumerate() {
-                for &j in self.colouring.group(c) {
-                    let lane_of =
-                        |i: usize| self.dy_dual[i].eps.0.as_ref().map_or(0.0, |v| v[lane]);
-                    match (&mut self.jac, &self.pattern) {
-                        (Jacobian::Dense(m), None) => {
-                            for (i, v) in m.col_as_slice_mut(j).iter_mut().enumerate() {
-                                *v = lane_of(i);
-                            }
+            for &j in group {
+                self.y_dual[j].eps = 0.0;
+                let d = &self.dy_dual;
+                match (&mut self.jac, &self.pattern) {
+                    (Jacobian::Dense(m), None) => {
+                        for (v, di) in m.col_as_slice_mut(j).iter_mut().zip(d) {
+                            *v = di.eps;
                         }
-                        (Jacobian::Dense(m), Some(p)) => {
-                            for &i in p.rows_of_col(j) {
-                                m[(i, j)] = lane_of(i);
-                            }
+                    }
+                    (Jacobian::Dense(m), Some(p)) => {
+                        for &i in p.rows_of_col(j) {
+                            m[(i, j)] = d[i].eps;
                         }
-                        (Jacobian::Sparse { pattern, values }, _) => {
-                            let start = pattern.col_ptr()[j];
-                            for (k, &i) in pattern.rows_of_col(j).iter().enumerate() {
-                                values[start + k] = lane_of(i);
-                            }
+                    }
+                    (Jacobian::Sparse { pattern, values }, _) => {
+                        let start = pattern.col_ptr()[j];
+                        for (k, &i) in pattern.rows_of_col(j).iter().enumerate() {
+                            values[start + k] = d[i].eps;
                         }
                     }
                 }
             }
-            first = last;
         }
         true
     }
@@ -651,11 +644,11 @@ impl JacobianEvaluator {
             for (yd, &yi) in self.y_dual.iter_mut().zip(y) {
                 *yd = JacDual::from_re(yi);
             }
-            let td = JacDual::from_re(t).derivative(0);
+            let td = JacDual::new(t, 1.0);
             if sys.rhs_dual(td, &self.y_dual, &mut self.dy_dual) {
                 stats.f_evals += 1;
                 for (d, yd) in dfdt.iter_mut().zip(&self.dy_dual) {
-                    *d = yd.eps.0.as_ref().map_or(0.0, |v| v[0]);
+                    *d = yd.eps;
                 }
             } else {
                 let delta = (f64::EPSILON * t.abs().max(1e-5)).sqrt();
@@ -678,7 +671,7 @@ impl JacobianEvaluator {
 /// none: component `j` is set to NaN (NaN propagates through every arithmetic operation, even
 /// `0·NaN`, so each row that depends on `y_j` turns NaN), then perturbed by `10⁻³·max(|y_j|, 1)`
 /// (rows whose value changes), and, when the system has `rhs_dual`, seeded as a dual direction
-/// (rows with a non-zero derivative). The result is the union: `2n + ⌈n/8⌉` evaluations, once.
+/// (rows with a non-zero derivative). The result is the union: `2n` or `3n` evaluations, once.
 ///
 /// Dependencies hidden behind branches that neither probe takes (`if y > 1`, `max`, `min` drop
 /// NaN) are missed; probe at a representative state, or union the patterns of several states.
@@ -727,28 +720,18 @@ pub fn detect_sparsity<S: OdeSystem + ?Sized>(
     let td = JacDual::from_re(t);
     let mut yd: Vec<JacDual> = y.iter().map(|&v| JacDual::from_re(v)).collect();
     let mut dyd = vec![dual_zero(); n];
-    let mut first = 0;
-    while first < n {
-        let last = (first + JAC_LANES).min(n);
-        for (lane, j) in (first..last).enumerate() {
-            yd[j] = JacDual::from_re(y[j]).derivative(lane);
-        }
+    for j in 0..n {
+        yd[j].eps = 1.0;
         if !sys.rhs_dual(td, &yd, &mut dyd) {
             break;
         }
-        for (i, d) in dyd.iter().enumerate() {
-            if let Some(v) = d.eps.0.as_ref() {
-                for (lane, j) in (first..last).enumerate() {
-                    if v[lane] != 0.0 {
-                        entries.push((i, j));
-                    }
-                }
-            }
-        }
-        for j in first..last {
-            yd[j] = JacDual::from_re(y[j]);
-        }
-        first = last;
+        yd[j].eps = 0.0;
+        entries.extend(
+            dyd.iter()
+                .enumerate()
+                .filter(|(_, d)| d.eps != 0.0)
+                .map(|(i, _)| (i, j)),
+        );
     }
     SparsityPattern::from_entries(n, n, entries)
 }

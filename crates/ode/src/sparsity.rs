@@ -208,6 +208,13 @@ impl SparsityPattern {
             .ok()
             .map(|k| self.col_ptr[j] + k)
     }
+    /// Largest `|i − j|` over the entries (0 for a diagonal or empty pattern).
+    pub fn max_bandwidth(&self) -> usize {
+        self.entries()
+            .map(|(i, j)| i.abs_diff(j))
+            .max()
+            .unwrap_or(0)
+    }
     /// Whether `(i, j)` is in the pattern.
     pub fn contains(&self, i: usize, j: usize) -> bool {
         self.position(i, j).is_some()

@@ -106,7 +106,7 @@ fn dual_jacobian_equals_analytic_to_rounding() {
         &y,
     );
     assert!(rel_diff(d.jacobian(), a.jacobian()) < 4.0 * f64::EPSILON);
-    assert_eq!((s.jac_evals, s.f_evals), (1, 1));
+    assert_eq!((s.jac_evals, s.f_evals), (1, 3));
 
     let b = Brusselator::new(6);
     let y = b.initial();
@@ -119,8 +119,9 @@ fn dual_jacobian_equals_analytic_to_rounding() {
     for storage in [JacobianStorage::Sparse, JacobianStorage::Dense] {
         let (d, s) = eval(&b, opts(JacobianSource::Dual, storage), 0.0, &y);
         assert!(rel_diff(d.jacobian(), a.jacobian()) < 4.0 * f64::EPSILON);
-        // 72 columns in ⌈colours / 8⌉ dual evaluations
-        assert_eq!(s.f_evals, d.colouring().n_colours().div_ceil(8));
+        // 72 columns in one dual evaluation per colour
+        assert_eq!(s.f_evals, d.colouring().n_colours());
+        assert!(s.f_evals < 12);
     }
 }
 

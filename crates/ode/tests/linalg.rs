@@ -9,7 +9,7 @@ use std::cell::Cell;
 use ai4de_ode::jacobian::{
     Jacobian, JacobianEvaluator, JacobianOptions, JacobianSource, JacobianStorage,
 };
-use ai4de_ode::linalg::{LinearSolver, LuKind, WScalar};
+use ai4de_ode::linalg::{LinearSolver, LuKind, SparseLuKind, WScalar};
 use ai4de_ode::mass::MassMatrix;
 use ai4de_ode::sparsity::SparsityPattern;
 use ai4de_ode::{OdeError, OdeSystem, Stats};
@@ -99,6 +99,13 @@ fn brusselator_jacobian(n: usize) -> (Brusselator, Jacobian) {
     (b, j)
 }
 
+fn jac_pattern(j: &Jacobian) -> &SparsityPattern {
+    match j {
+        Jacobian::Sparse { pattern, .. } => pattern,
+        Jacobian::Dense(_) => unreachable!("sparse Jacobian expected"),
+    }
+}
+
 fn test_rhs(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)
@@ -152,9 +159,29 @@ fn dense_and_sparse_real_solves_have_tiny_residuals() {
         for c in [1e3, 7.0, 0.5] {
             let w = w_dense(c, mass.as_ref(), &jac);
             let mut xs = Vec::new();
-            for (j, kind) in [(&jac, LuKind::Sparse), (&dense_jac, LuKind::Dense)] {
+            let solvers = [
+                (LinearSolver::<f64>::new(&jac, mass.as_ref()).unwrap(), &jac),
+                (
+                    LinearSolver::sparse_with(
+                        jac_pattern(&jac),
+                        mass.as_ref(),
+                        SparseLuKind::Supernodal,
+                    )
+                    .unwrap(),
+                    &jac,
+                ),
+                (
+                    LinearSolver::<f64>::new(&dense_jac, mass.as_ref()).unwrap(),
+                    &dense_jac,
+                ),
+            ];
+            let kinds = [
+                LuKind::Sparse(SparseLuKind::Simplicial),
+                LuKind::Sparse(SparseLuKind::Supernodal),
+                LuKind::Dense,
+            ];
+            for ((mut lin, j), kind) in solvers.into_iter().zip(kinds) {
                 let mut stats = Stats::default();
-                let mut lin = LinearSolver::<f64>::new(j, mass.as_ref()).unwrap();
                 assert_eq!(lin.kind(), kind);
                 lin.factorize(0.0, c, j, &mut stats).unwrap();
                 let mut x = b.clone();
@@ -194,9 +221,19 @@ fn complex_solves_for_radau() {
     let re = test_rhs(n);
     let im: Vec<f64> = re.iter().rev().map(|v| 0.5 * v).collect();
     let b: Vec<c64> = re.iter().zip(&im).map(|(&r, &i)| c64::new(r, i)).collect();
-    for j in [&jac, &dense_jac] {
+    let supernodal = || {
+        LinearSolver::<c64>::sparse_with(jac_pattern(&jac), Some(&mass), SparseLuKind::Supernodal)
+            .unwrap()
+    };
+    for (j, mut lin) in [
+        (&jac, LinearSolver::<c64>::new(&jac, Some(&mass)).unwrap()),
+        (&jac, supernodal()),
+        (
+            &dense_jac,
+            LinearSolver::<c64>::new(&dense_jac, Some(&mass)).unwrap(),
+        ),
+    ] {
         let mut stats = Stats::default();
-        let mut lin = LinearSolver::<c64>::new(j, Some(&mass)).unwrap();
         lin.factorize(0.0, c, j, &mut stats).unwrap();
         let mut x = b.clone();
         lin.solve_in_place(&mut x, &mut stats);
@@ -245,6 +282,34 @@ fn singular_matrices_are_typed_errors() {
         matches!(err, OdeError::SingularMatrix { t, pivot: Some(2) } if t == 0.25),
         "{err}"
     );
+    // supernodal: no pivot index, found by the condition probe
+    let js = Jacobian::Sparse {
+        pattern: SparsityPattern::dense(3, 3),
+        values: (0..9).map(|k| ((k / 3 + 1) * (k % 3 + 1)) as f64).collect(),
+    };
+    let mut lin =
+        LinearSolver::<f64>::sparse_with(jac_pattern(&js), None, SparseLuKind::Supernodal).unwrap();
+    let err = lin.factorize(0.5, 0.0, &js, &mut stats).unwrap_err();
+    assert!(
+        matches!(err, OdeError::SingularMatrix { t, pivot: None } if t == 0.5),
+        "{err}"
+    );
+    lin.factorize(0.5, 1.0, &js, &mut stats).unwrap();
+    let (_, jb) = brusselator_jacobian(4);
+    let mut lin = LinearSolver::<f64>::sparse_with(
+        jac_pattern(&jb),
+        Some(&MassMatrix::Diagonal(vec![0.0; 32])),
+        SparseLuKind::Supernodal,
+    )
+    .unwrap();
+    let zero = Jacobian::Sparse {
+        pattern: jac_pattern(&jb).clone(),
+        values: vec![0.0; jac_pattern(&jb).nnz()],
+    };
+    assert!(matches!(
+        lin.factorize(0.0, 1.0, &zero, &mut stats),
+        Err(OdeError::SingularMatrix { pivot: None, .. })
+    ));
     // complex too
     let mut lin = LinearSolver::<c64>::new(&j, None).unwrap();
     assert!(matches!(
