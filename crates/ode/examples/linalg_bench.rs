@@ -120,7 +120,7 @@ fn main() {
         dense.solve_in_place(&mut x, &mut stats)
     });
     println!(
-        "dense LU (partial pivoting, sequential): factorize {:.1} ms, solve {:.3} ms",
+        "dense LU (partial pivoting, sequential): factorize {:.3} ms, solve {:.4} ms",
         ms(t_df),
         ms(t_ds)
     );

@@ -213,8 +213,10 @@ pub enum JacobianSource {
 /// Dense or sparse Jacobian storage (and so dense or sparse LU downstream).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JacobianStorage {
-    /// Sparse when a pattern is known, `n ≥ 100` and at most 10 % of the entries are non-zero
-    /// (around there sparse LU overtakes dense LU); dense otherwise.
+    /// Sparse when a pattern is known, `n ≥ 100` and at most 10 % of the entries are non-zero,
+    /// dense otherwise: around there sparse LU overtakes dense LU (2-D Brusselator: dense
+    /// 0.024 ms vs sparse 0.034 ms per factorisation at `n = 72`, 0.078 vs 0.072 at `n = 128`,
+    /// 126 vs 4.2 ms at `n = 2048`).
     #[default]
     Auto,
     Dense,

@@ -145,8 +145,9 @@ pub enum LuKind {
 /// The two sparse LU factorisations of faer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SparseLuKind {
-    /// Supernodal for `n ≥ 256` unless `W` is a narrow band (bandwidth ≤ 8), simplicial
-    /// otherwise: 2-D/3-D stencils fill in enough for dense supernode kernels to pay.
+    /// Simplicial for a narrow band (`|i − j| ≤ 8` for every entry of `W`), supernodal otherwise:
+    /// 2-D/3-D stencils fill in enough for dense supernode kernels to pay, from `n` as small as
+    /// 72 (Brusselator 6 × 6: 0.034 ms against 0.071 ms simplicial), while a band does not fill.
     #[default]
     Auto,
     /// Left-looking column-by-column LU (Gilbert–Peierls). Allocation-free once the factors
@@ -161,8 +162,6 @@ pub enum SparseLuKind {
     Supernodal,
 }
 
-/// Below this dimension [`SparseLuKind::Auto`] always picks the simplicial LU.
-const SUPERNODAL_MIN_DIM: usize = 256;
 /// [`SparseLuKind::Auto`] picks the simplicial LU for bands at most this wide.
 const SUPERNODAL_MIN_BANDWIDTH: usize = 8;
 
@@ -347,7 +346,7 @@ impl<T: WScalar> LinearSolver<T> {
         }
         let kind = match kind {
             SparseLuKind::Auto => {
-                if n >= SUPERNODAL_MIN_DIM && pattern.max_bandwidth() > SUPERNODAL_MIN_BANDWIDTH {
+                if pattern.max_bandwidth() > SUPERNODAL_MIN_BANDWIDTH {
                     SparseLuKind::Supernodal
                 } else {
                     SparseLuKind::Simplicial

@@ -160,7 +160,15 @@ fn dense_and_sparse_real_solves_have_tiny_residuals() {
             let w = w_dense(c, mass.as_ref(), &jac);
             let mut xs = Vec::new();
             let solvers = [
-                (LinearSolver::<f64>::new(&jac, mass.as_ref()).unwrap(), &jac),
+                (
+                    LinearSolver::sparse_with(
+                        jac_pattern(&jac),
+                        mass.as_ref(),
+                        SparseLuKind::Simplicial,
+                    )
+                    .unwrap(),
+                    &jac,
+                ),
                 (
                     LinearSolver::sparse_with(
                         jac_pattern(&jac),
@@ -200,6 +208,20 @@ fn dense_and_sparse_real_solves_have_tiny_residuals() {
             assert!(diff <= 1e-12 * scale, "dense vs sparse: {diff:e}");
         }
     }
+    // Auto: a 2-D stencil goes supernodal, a band simplicial
+    assert_eq!(
+        LinearSolver::<f64>::new(&jac, None).unwrap().kind(),
+        LuKind::Sparse(SparseLuKind::Supernodal)
+    );
+    let band_pattern = SparsityPattern::banded(n, 2, 3);
+    let band = Jacobian::Sparse {
+        values: vec![1.0; band_pattern.nnz()],
+        pattern: band_pattern,
+    };
+    assert_eq!(
+        LinearSolver::<f64>::new(&band, None).unwrap().kind(),
+        LuKind::Sparse(SparseLuKind::Simplicial)
+    );
     // a dense solver also accepts a sparse Jacobian
     let mut lin = LinearSolver::<f64>::dense(n, None).unwrap();
     let mut stats = Stats::default();
@@ -369,9 +391,14 @@ fn refactorising_and_solving_allocate_nothing() {
     let dense_jac = Jacobian::Dense(jac.to_dense());
     let mass = sparse_mass(n);
     let mut stats = Stats::default();
-    let mut sparse = LinearSolver::<f64>::new(&jac, Some(&mass)).unwrap();
+    // faer's supernodal numeric LU allocates work buffers per call: the allocation-free path is
+    // the simplicial one (and dense).
+    let pattern = jac_pattern(&jac);
+    let mut sparse =
+        LinearSolver::<f64>::sparse_with(pattern, Some(&mass), SparseLuKind::Simplicial).unwrap();
     let mut dense = LinearSolver::<f64>::new(&dense_jac, Some(&mass)).unwrap();
-    let mut complex = LinearSolver::<c64>::new(&jac, Some(&mass)).unwrap();
+    let mut complex =
+        LinearSolver::<c64>::sparse_with(pattern, Some(&mass), SparseLuKind::Simplicial).unwrap();
     let mut evals: Vec<JacobianEvaluator> = [
         JacobianSource::FiniteDifference,
         JacobianSource::Dual,
