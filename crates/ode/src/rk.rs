@@ -42,11 +42,18 @@ fn stage_arg(row: &[crate::tableau::Coef], h: f64, y: &[f64], k: &[f64], out: &m
     }
 }
 
-/// `out = y + h Σ_{j<I} a_Ij k_j` for stage `I` of method `M` (row `I` is a constant).
+/// `out = y + h Σ_{j<I} a_Ij k_j` for stage `I` of method `M` (row `I` is a constant). With
+/// `N > 0` the dimension is the constant `N` too, and the whole stage is straight-line code.
 #[inline(always)]
-fn stage_const<M: ExplicitRk, const I: usize>(h: f64, y: &[f64], k: &[f64], out: &mut [f64]) {
+fn stage_const<M: ExplicitRk, const I: usize, const N: usize>(
+    h: f64,
+    y: &[f64],
+    k: &[f64],
+    out: &mut [f64],
+) {
     let row = M::TABLEAU.a[I];
-    let n = y.len();
+    let n = if N > 0 { N } else { y.len() };
+    let y = &y[..n];
     let k = &k[..I * n];
     let out = &mut out[..n];
     for m in 0..n {
@@ -64,16 +71,17 @@ fn stage_const<M: ExplicitRk, const I: usize>(h: f64, y: &[f64], k: &[f64], out:
 }
 
 /// Computes stages `1..s` (stage 0 is already in `k`), `y1`, and returns the scaled error norm
-/// (0 for fixed-step methods) and whether `y1` is finite.
+/// (0 for fixed-step methods) and whether `y1` is finite. `N > 0` is a compile-time dimension
+/// (small systems, where loop overhead would dominate); `N = 0` takes it from `w`.
 #[inline(always)]
-fn rk_step<M: ExplicitRk, S: OdeSystem + ?Sized>(
+fn rk_step<M: ExplicitRk, S: OdeSystem + ?Sized, const N: usize>(
     sys: &S,
     t: f64,
     h: f64,
     w: &mut Work,
 ) -> (f64, bool) {
     let tab = &M::TABLEAU;
-    let n = w.n;
+    let n = if N > 0 { N } else { w.n };
     let s = tab.stages();
     // Stage i is a separate instantiation with a constant row, so the inner sum over j is
     // fully unrolled with the tableau's zeros removed.
@@ -81,7 +89,7 @@ fn rk_step<M: ExplicitRk, S: OdeSystem + ?Sized>(
         ($($i:literal)*) => {$(
             if $i < s {
                 let (done, rest) = w.k.split_at_mut($i * n);
-                stage_const::<M, $i>(h, &w.y, done, &mut w.tmp);
+                stage_const::<M, $i, N>(h, &w.y, done, &mut w.tmp);
                 sys.rhs(t + tab.c[$i].v * h, &w.tmp, &mut rest[..n]);
             }
         )*};
@@ -100,27 +108,29 @@ fn rk_step<M: ExplicitRk, S: OdeSystem + ?Sized>(
     let mut s5 = 0.0;
     let mut s3 = 0.0;
     let has_e3 = !tab.e3.is_empty();
+    let (y, y1, k) = (&w.y[..n], &w.y1[..n], &w.k[..tab.stages() * n]);
+    let (atol, rtol) = (&w.atol[..n], &w.rtol[..n]);
     for m in 0..n {
         let mut e5 = 0.0;
         for (j, e) in tab.e.iter().enumerate() {
             if e.v != 0.0 {
-                e5 += e.v * w.k[j * n + m];
+                e5 += e.v * k[j * n + m];
             }
         }
-        let sc = w.atol[m] + w.rtol[m] * w.y[m].abs().max(w.y1[m].abs());
+        let sc = atol[m] + rtol[m] * y[m].abs().max(y1[m].abs());
         let r = e5 / sc;
         s5 += r * r;
         if has_e3 {
             let mut e3 = 0.0;
             for (j, e) in tab.e3.iter().enumerate() {
                 if e.v != 0.0 {
-                    e3 += e.v * w.k[j * n + m];
+                    e3 += e.v * k[j * n + m];
                 }
             }
             let r3 = e3 / sc;
             s3 += r3 * r3;
         }
-        finite &= w.y1[m].is_finite();
+        finite &= y1[m].is_finite();
     }
     let nf = n.max(1) as f64;
     let err = if has_e3 {
@@ -241,7 +251,12 @@ impl<M: ExplicitRk, S: OdeSystem + ?Sized> Stepper<S> for ExplicitRkStepper<M> {
     #[inline]
     fn try_step(&mut self, sys: &S, t: f64, h: f64, stats: &mut Stats) -> Result<Step, OdeError> {
         let tab = &M::TABLEAU;
-        let (err, finite) = rk_step::<M, S>(sys, t, h, &mut self.w);
+        let (err, finite) = match self.w.n {
+            2 => rk_step::<M, S, 2>(sys, t, h, &mut self.w),
+            3 => rk_step::<M, S, 3>(sys, t, h, &mut self.w),
+            4 => rk_step::<M, S, 4>(sys, t, h, &mut self.w),
+            _ => rk_step::<M, S, 0>(sys, t, h, &mut self.w),
+        };
         stats.f_evals += tab.stages() - 1;
         self.t = t;
         self.h = h;

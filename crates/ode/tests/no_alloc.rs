@@ -2,24 +2,36 @@
 //! not depend on how many steps it takes.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use ai4de_ode::{Event, FnSystem, Method, SaveAt, Solve};
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread only: the test harness's other threads allocate too.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the thread-local may already be gone while a thread shuts down.
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -50,9 +62,9 @@ fn count(method: Method, t_end: f64, with_event: bool) -> (usize, usize) {
         // An event that never fires: g is evaluated on every step.
         solve = solve.event(Event::new(|_t, y: &[f64]| y[0] + 10.0));
     }
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = allocs();
     let sol = solve.run().expect("oscillator solves");
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = allocs();
     let steps = sol.stats.accepted;
     drop(sol);
     (after - before, steps)
