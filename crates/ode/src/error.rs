@@ -42,6 +42,10 @@ pub enum OdeError {
     /// The adaptive step size fell below the resolution of floating point at `t`.
     #[error("step size underflow at t = {t}: h = {h:e} is too small to make progress")]
     StepSizeTooSmall { t: f64, h: f64 },
+    /// The Newton iteration of an implicit method failed to converge `failures` times in a row
+    /// at `t` (each time with a fresh Jacobian, shrinking the step to `h`).
+    #[error("Newton iteration failed to converge {failures} times in a row at t = {t} (h = {h:e}): the problem may be ill-posed, the DAE inconsistent, or the Jacobian wrong")]
+    NewtonFailure { t: f64, h: f64, failures: u32 },
     /// The state or its derivative became NaN or infinite.
     #[error("non-finite state at t = {t} (component {component}): the solution blew up or the right-hand side returned NaN/Inf")]
     NonFiniteState { t: f64, component: usize },

@@ -1,5 +1,6 @@
 //! The user-facing entry point: `Solve::new(system, (t0, t_end), y0)...run()`.
 
+use crate::bdf;
 use crate::error::OdeError;
 use crate::methods::{Bs3, Dop853, Dp5, Euler, Method, Rk4, Tsit5, Vern7, Vern9};
 use crate::rk;
@@ -237,6 +238,7 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
                     reason: format!("{} is not available yet", self.method),
                 })
             }
+            Method::Bdf => bdf::integrate(self),
         }
     }
 }

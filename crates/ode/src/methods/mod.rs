@@ -94,6 +94,9 @@ pub enum Method {
     Rodas4,
     /// Stiff: Rosenbrock W-method 2(3) (MATLAB's ode23s).
     Rosenbrock23,
+    /// Stiff: variable-order (1–5) variable-step BDF (`ode15s` / CVODE style), see
+    /// [`crate::bdf`].
+    Bdf,
 }
 
 impl Method {
@@ -113,6 +116,10 @@ impl Method {
     /// The Rosenbrock methods for stiff problems (and DAEs with a constant mass matrix), the
     /// default stiff method first (each has a [`Method::rosenbrock_tableau`]).
     pub const STIFF: [Method; 3] = [Method::Rodas5P, Method::Rodas4, Method::Rosenbrock23];
+
+    /// The implicit multistep methods for stiff problems (and DAEs with a constant mass
+    /// matrix), which have neither kind of tableau: the variable-order BDF.
+    pub const MULTISTEP: [Method; 1] = [Method::Bdf];
 
     /// The explicit method's Butcher tableau.
     ///
@@ -137,7 +144,7 @@ impl Method {
             Method::Bs3 => &bs3::TABLEAU,
             Method::Rk4 => &rk4::TABLEAU,
             Method::Euler => &euler::TABLEAU,
-            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 => return None,
+            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 | Method::Bdf => return None,
         })
     }
 
@@ -154,11 +161,14 @@ impl Method {
     /// Whether the method is linearly implicit (a Rosenbrock method for stiff problems, which
     /// uses the Jacobian and accepts a mass matrix).
     pub const fn is_stiff(self) -> bool {
-        self.rosenbrock_tableau().is_some()
+        self.rosenbrock_tableau().is_some() || matches!(self, Method::Bdf)
     }
 
     /// Classical order of the propagated solution.
     pub const fn order(self) -> u32 {
+        if let Method::Bdf = self {
+            return crate::bdf::MAX_ORDER as u32;
+        }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.order,
             (None, Some(r)) => r.order,
@@ -168,6 +178,9 @@ impl Method {
 
     /// Order of the dense output.
     pub const fn dense_order(self) -> u32 {
+        if let Method::Bdf = self {
+            return crate::bdf::MAX_ORDER as u32;
+        }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.dense.order,
             (None, Some(r)) => r.dense_order,
@@ -185,6 +198,9 @@ impl Method {
 
     /// Command-line name.
     pub const fn name(self) -> &'static str {
+        if let Method::Bdf = self {
+            return "bdf";
+        }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.name,
             (None, Some(r)) => r.name,
@@ -212,6 +228,9 @@ impl Method {
             Method::Rosenbrock23 => {
                 "stiff: Rosenbrock W-method 2(3) (MATLAB ode23s), L-stable, 2nd-order dense output"
             }
+            Method::Bdf => {
+                "stiff: variable-order (1-5) variable-step BDF (ode15s/CVODE style), modified Newton, DAEs, dense output"
+            }
         }
     }
 }
@@ -224,7 +243,7 @@ impl fmt::Display for Method {
 
 /// Unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23)")]
+#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, bdf)")]
 pub struct UnknownMethod {
     pub name: String,
 }
@@ -233,7 +252,10 @@ impl FromStr for Method {
     type Err = UnknownMethod;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.to_ascii_lowercase();
-        let mut known = Method::ALL.into_iter().chain(Method::STIFF);
+        let mut known = Method::ALL
+            .into_iter()
+            .chain(Method::STIFF)
+            .chain(Method::MULTISTEP);
         if let Some(m) = known.find(|m| m.name() == lower) {
             return Ok(m);
         }
