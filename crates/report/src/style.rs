@@ -38,7 +38,11 @@ pub(crate) fn series_color(i: usize) -> RGBColor {
         return TAB10[i];
     }
     let hue = ((i - TAB10.len()) as f64 * 0.618_033_988_75 + 0.07).fract();
-    let lightness = if (i / 7).is_multiple_of(2) { 0.42 } else { 0.55 };
+    let lightness = if (i / 7).is_multiple_of(2) {
+        0.42
+    } else {
+        0.55
+    };
     hsl_to_rgb(hue, 0.75, lightness)
 }
 

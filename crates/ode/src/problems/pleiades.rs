@@ -117,7 +117,9 @@ impl OdeSystem for Pleiades {
         // Fixed-size views: one length check here instead of bounds checks in the loops, and
         // constant loop bounds wherever the caller passes a runtime-length slice.
         let y: &[f64; 4 * N] = y.try_into().expect("pleiades state has 28 components");
-        let dy: &mut [f64; 4 * N] = dy.try_into().expect("pleiades derivative has 28 components");
+        let dy: &mut [f64; 4 * N] = dy
+            .try_into()
+            .expect("pleiades derivative has 28 components");
         let (q, v) = y.split_at(2 * N);
         let (dq, dv) = dy.split_at_mut(2 * N);
         dq.copy_from_slice(&v[..2 * N]);
