@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Stiff work-precision benchmark: ai4de's stiff methods against SUNDIALS CVODE (BDF, C harness
+# bench/cvode/cvode_stiff.c against Debian's libsundials-dev) and SciPy solve_ivp (Radau, BDF,
+# LSODA with analytic Jacobians).
+#
+#   bash bench/run_stiff.sh              writes bench/results/stiff_*.json, docs/benchmarks-stiff.md
+#                                        and docs/work-precision-stiff.png
+#   bash bench/run_stiff.sh --quick      3 tolerances, fewer samples
+#   bash bench/run_stiff.sh --with-128   also bruss2d_128 (32 768 unknowns; tens of minutes)
+#
+# Not part of CI (bench/ is its own cargo project); bench/.venv and bench/target are git-ignored.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH=$ROOT/bench
+RESULTS=$BENCH/results
+VENV=$BENCH/.venv
+QUICK=()
+ONLY=rober,hires,pollu,vdpol,bruss2d
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=(--quick) ;;
+    --with-128) ONLY=$ONLY,bruss2d_128 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# 1. SUNDIALS (CVODE + KLU) from Debian, and the C harness.
+if [ ! -e /usr/include/cvode/cvode.h ] || [ ! -e /usr/include/sunlinsol/sunlinsol_klu.h ]; then
+  echo "== installing libsundials-dev" >&2
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get install -y libsundials-dev >&2
+fi
+mkdir -p "$BENCH/target/cvode" "$RESULTS"
+CVODE=$BENCH/target/cvode/cvode_stiff
+gcc -O2 -march=native -DHAVE_KLU -I/usr/include/suitesparse "$BENCH/cvode/cvode_stiff.c" -o "$CVODE" \
+  -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolklu -lsundials_sunlinsoldense \
+  -lsundials_sunmatrixdense -lsundials_sunmatrixsparse -lm
+
+# 2. Python environment (shared with bench/run.sh).
+if ! "$VENV/bin/python" -c "import numpy, scipy, matplotlib" 2>/dev/null; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check numpy scipy matplotlib
+fi
+PY=$VENV/bin/python
+
+# 3. Machine, commit, date, load.
+"$PY" - "$RESULTS/stiff_meta.json" <<'PYEOF'
+import json, os, platform, subprocess, sys, datetime
+def sh(*a):
+    try: return subprocess.run(a, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception: return "?"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+json.dump({
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    "commit": sh("git", "rev-parse", "--short=12", "HEAD"),
+    "ode_dirty": bool(sh("git", "status", "--porcelain", "--", "crates/ode")),
+    "cpu": cpu, "nproc": os.cpu_count(), "kernel": platform.release(), "rustc": sh("rustc", "-V"),
+    "gcc": sh("gcc", "-dumpfullversion"),
+    "sundials": sh("dpkg-query", "-W", "-f=${Version}", "libsundials-dev"),
+    "load_before": open("/proc/loadavg").read().split()[:3],
+}, open(sys.argv[1], "w"), indent=1)
+PYEOF
+
+# 4. ai4de.
+echo "== building bench (release)" >&2
+CARGO_TARGET_DIR=$BENCH/target cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml" --bin stiff
+"$BENCH/target/release/stiff" "${QUICK[@]}" --only "$ONLY" --out "$RESULTS/stiff_rust.json" 2> >(tee "$RESULTS/stiff_rust.log" >&2)
+
+# 5. Peers: CVODE and SciPy.
+"$PY" "$BENCH/scipy_stiff.py" "$RESULTS/stiff_rust.json" "$RESULTS/stiff_peers.json" "$CVODE" "${QUICK[@]}" \
+  2> >(tee "$RESULTS/stiff_peers.log" >&2)
+
+"$PY" - "$RESULTS/stiff_meta.json" <<'PYEOF'
+import json, sys
+m = json.load(open(sys.argv[1])); m["load_after"] = open("/proc/loadavg").read().split()[:3]
+json.dump(m, open(sys.argv[1], "w"), indent=1)
+PYEOF
+
+# 6. Report.
+"$PY" "$BENCH/report_stiff.py" "$RESULTS" "$ROOT/docs"
