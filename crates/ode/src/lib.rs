@@ -35,6 +35,7 @@ pub mod bdf;
 pub mod control;
 mod driver;
 mod rk;
+mod rosenbrock;
 pub mod solution;
 pub mod solve;
 

@@ -2,10 +2,12 @@
 
 use crate::bdf;
 use crate::error::OdeError;
-use crate::methods::{Bs3, Dop853, Dp5, Euler, Method, Rk4, Tsit5, Vern7, Vern9};
-use crate::rk;
+use crate::methods::{
+    Bs3, Dop853, Dp5, Euler, Method, Rk4, Rodas4, Rodas5P, Rosenbrock23, Tsit5, Vern7, Vern9,
+};
 use crate::solution::Solution;
 use crate::system::OdeSystem;
+use crate::{rk, rosenbrock};
 
 /// Which states a solve keeps.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -232,12 +234,9 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
             Method::Bs3 => rk::integrate::<Bs3, S>(self),
             Method::Rk4 => rk::integrate::<Rk4, S>(self),
             Method::Euler => rk::integrate::<Euler, S>(self),
-            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 => {
-                Err(OdeError::InvalidOption {
-                    name: "method",
-                    reason: format!("{} is not available yet", self.method),
-                })
-            }
+            Method::Rodas5P => rosenbrock::integrate::<Rodas5P, S>(self),
+            Method::Rodas4 => rosenbrock::integrate::<Rodas4, S>(self),
+            Method::Rosenbrock23 => rosenbrock::integrate::<Rosenbrock23, S>(self),
             Method::Bdf => bdf::integrate(self),
         }
     }

@@ -50,6 +50,9 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
+/// The Rosenbrock methods (`Method::STIFF` may list other stiff methods too).
+const ROSENBROCK: [Method; 3] = [Method::Rodas5P, Method::Rodas4, Method::Rosenbrock23];
+
 type Q = BigRational;
 
 // ------------------------------------------------------------------------------------------------
@@ -501,7 +504,7 @@ fn table_7_1_residuals(ex: &Exact, w: &[Q]) -> Vec<(usize, Q)> {
 /// elementary-weight recursion.
 #[test]
 fn table_7_1_conditions() {
-    for method in Method::STIFF {
+    for method in ROSENBROCK {
         let t = method
             .rosenbrock_tableau()
             .expect("stiff methods are Rosenbrock");
@@ -537,7 +540,7 @@ fn table_7_1_conditions() {
 #[test]
 fn order_conditions_hold_to_the_published_digits() {
     let trees = rooted_trees(6);
-    for method in Method::STIFF {
+    for method in ROSENBROCK {
         let t = method
             .rosenbrock_tableau()
             .expect("stiff methods are Rosenbrock");
@@ -698,7 +701,7 @@ fn rosenbrock23_is_an_fsal_l_stable_w_method() {
 
 #[test]
 fn methods_are_a_stable() {
-    for method in Method::STIFF {
+    for method in ROSENBROCK {
         let t = method.rosenbrock_tableau().expect("Rosenbrock");
         let mut worst = 0.0f64;
         for k in 0..=400 {
