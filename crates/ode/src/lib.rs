@@ -34,6 +34,7 @@ pub use num_dual;
 pub mod bdf;
 pub mod control;
 mod driver;
+mod radau;
 mod rk;
 mod rosenbrock;
 pub mod solution;

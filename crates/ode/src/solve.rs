@@ -234,6 +234,7 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
             Method::Bs3 => rk::integrate::<Bs3, S>(self),
             Method::Rk4 => rk::integrate::<Rk4, S>(self),
             Method::Euler => rk::integrate::<Euler, S>(self),
+            Method::Radau5 => crate::radau::integrate(self),
             Method::Rodas5P => rosenbrock::integrate::<Rodas5P, S>(self),
             Method::Rodas4 => rosenbrock::integrate::<Rodas4, S>(self),
             Method::Rosenbrock23 => rosenbrock::integrate::<Rosenbrock23, S>(self),

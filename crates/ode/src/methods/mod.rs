@@ -94,6 +94,8 @@ pub enum Method {
     Rodas4,
     /// Stiff: Rosenbrock W-method 2(3) (MATLAB's ode23s).
     Rosenbrock23,
+    /// Stiff: Radau IIA of order 5, implicit (Hairer's RADAU5), see `radau.rs`.
+    Radau5,
     /// Stiff: variable-order (1–5) variable-step BDF (`ode15s` / CVODE style), see
     /// [`crate::bdf`].
     Bdf,
@@ -113,9 +115,15 @@ impl Method {
         Method::Euler,
     ];
 
-    /// The Rosenbrock methods for stiff problems (and DAEs with a constant mass matrix), the
-    /// default stiff method first (each has a [`Method::rosenbrock_tableau`]).
-    pub const STIFF: [Method; 3] = [Method::Rodas5P, Method::Rodas4, Method::Rosenbrock23];
+    /// The one-step methods for stiff problems (and DAEs with a constant mass matrix), the
+    /// default stiff method first: the Rosenbrock methods (each has a
+    /// [`Method::rosenbrock_tableau`]) and Radau IIA 5.
+    pub const STIFF: [Method; 4] = [
+        Method::Rodas5P,
+        Method::Rodas4,
+        Method::Rosenbrock23,
+        Method::Radau5,
+    ];
 
     /// The implicit multistep methods for stiff problems (and DAEs with a constant mass
     /// matrix), which have neither kind of tableau: the variable-order BDF.
@@ -144,7 +152,11 @@ impl Method {
             Method::Bs3 => &bs3::TABLEAU,
             Method::Rk4 => &rk4::TABLEAU,
             Method::Euler => &euler::TABLEAU,
-            Method::Rodas5P | Method::Rodas4 | Method::Rosenbrock23 | Method::Bdf => return None,
+            Method::Rodas5P
+            | Method::Rodas4
+            | Method::Rosenbrock23
+            | Method::Radau5
+            | Method::Bdf => return None,
         })
     }
 
@@ -161,11 +173,16 @@ impl Method {
     /// Whether the method is linearly implicit (a Rosenbrock method for stiff problems, which
     /// uses the Jacobian and accepts a mass matrix).
     pub const fn is_stiff(self) -> bool {
-        self.rosenbrock_tableau().is_some() || matches!(self, Method::Bdf)
+        self.rosenbrock_tableau().is_some()
+            || matches!(self, Method::Radau5)
+            || matches!(self, Method::Bdf)
     }
 
     /// Classical order of the propagated solution.
     pub const fn order(self) -> u32 {
+        if let Method::Radau5 = self {
+            return 5;
+        }
         if let Method::Bdf = self {
             return crate::bdf::MAX_ORDER as u32;
         }
@@ -178,6 +195,9 @@ impl Method {
 
     /// Order of the dense output.
     pub const fn dense_order(self) -> u32 {
+        if let Method::Radau5 = self {
+            return 3;
+        }
         if let Method::Bdf = self {
             return crate::bdf::MAX_ORDER as u32;
         }
@@ -198,6 +218,9 @@ impl Method {
 
     /// Command-line name.
     pub const fn name(self) -> &'static str {
+        if let Method::Radau5 = self {
+            return "radau5";
+        }
         if let Method::Bdf = self {
             return "bdf";
         }
@@ -228,6 +251,9 @@ impl Method {
             Method::Rosenbrock23 => {
                 "stiff: Rosenbrock W-method 2(3) (MATLAB ode23s), L-stable, 2nd-order dense output"
             }
+            Method::Radau5 => {
+                "stiff: Radau IIA 5 (Hairer's RADAU5), implicit, L-stable, DAEs, 3rd-order dense output"
+            }
             Method::Bdf => {
                 "stiff: variable-order (1-5) variable-step BDF (ode15s/CVODE style), modified Newton, DAEs, dense output"
             }
@@ -243,7 +269,7 @@ impl fmt::Display for Method {
 
 /// Unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, bdf)")]
+#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, radau5, bdf)")]
 pub struct UnknownMethod {
     pub name: String,
 }
