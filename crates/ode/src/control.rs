@@ -30,6 +30,12 @@ impl PiController {
         }
     }
 
+    /// Forgets the error history (after a switch of method).
+    pub fn reset(&mut self) {
+        self.ln_err_prev = 1e-4f64.ln();
+        self.last_rejected = false;
+    }
+
     /// Factor for the next step after a step with scaled error norm `err` (accepted iff
     /// `err <= 1`). The caller multiplies the step by it.
     #[inline]

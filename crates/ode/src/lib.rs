@@ -31,6 +31,7 @@ pub use faer;
 /// The dual numbers of [`OdeSystem::rhs_dual`] (re-exported so users name the same version).
 pub use num_dual;
 
+pub mod auto;
 pub mod bdf;
 pub mod control;
 mod driver;

@@ -197,7 +197,7 @@ fn dense_eval(tab: &ButcherTableau, theta: f64, h: f64, y: &[f64], k: &[f64], ou
 }
 
 /// The explicit Runge–Kutta method `M` as a [`Stepper`].
-struct ExplicitRkStepper<M: ExplicitRk> {
+pub(crate) struct ExplicitRkStepper<M: ExplicitRk> {
     w: Work,
     ctrl: PiController,
     adaptive: bool,
@@ -319,12 +319,74 @@ impl<M: ExplicitRk, S: OdeSystem + ?Sized> Stepper<S> for ExplicitRkStepper<M> {
     }
 }
 
+impl<M: ExplicitRk> ExplicitRkStepper<M> {
+    /// Restarts from `(t, y)` (after another method took the steps before).
+    pub(crate) fn restart<S: OdeSystem + ?Sized>(
+        &mut self,
+        sys: &S,
+        t: f64,
+        y: &[f64],
+        stats: &mut Stats,
+    ) -> Result<(), OdeError> {
+        let n = self.w.n;
+        self.w.y.copy_from_slice(y);
+        sys.rhs(t, &self.w.y, &mut self.w.k[..n]);
+        stats.f_evals += 1;
+        if let Some(c) = first_non_finite(&self.w.k[..n]) {
+            return Err(OdeError::NonFiniteState { t, component: c });
+        }
+        self.ctrl.reset();
+        Ok(())
+    }
+
+    /// `|h|·ρ` for the last attempted step, with `ρ = ‖k_s − k_{s−1}‖ / ‖y1 − Y_{s−1}‖` an
+    /// estimate of the dominant eigenvalue's modulus from the two last stages, both at `t + h`
+    /// (Hairer & Wanner, *Solving ODEs II*, §IV.2, the stiffness test of DOPRI5). NaN for methods
+    /// whose last two stages are not both at `c = 1` of an FSAL tableau.
+    pub(crate) fn stiffness_hrho(&self) -> f64 {
+        let tab = &M::TABLEAU;
+        let s = tab.stages();
+        if !tab.fsal || s < 3 || tab.c[s - 2].v != 1.0 {
+            return f64::NAN;
+        }
+        let n = self.w.n;
+        let (a_last, a_prev) = (tab.a[s - 1], tab.a[s - 2]);
+        let (mut num, mut den) = (0.0, 0.0);
+        for m in 0..n {
+            let dk = self.w.k[(s - 1) * n + m] - self.w.k[(s - 2) * n + m];
+            let mut dy = 0.0;
+            for (j, al) in a_last.iter().enumerate() {
+                let a = al.v - a_prev.get(j).map_or(0.0, |c| c.v);
+                dy += a * self.w.k[j * n + m];
+            }
+            num += dk * dk;
+            den += dy * dy;
+        }
+        // ‖y1 − Y_{s−1}‖ = |h|·‖Σ (a_sj − a_{s−1,j}) k_j‖, so |h|ρ = ‖Δk‖ / ‖Σ … k_j‖.
+        if den > 0.0 {
+            (num / den).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Solves with the explicit Runge–Kutta method `M`.
 pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
     p: Solve<'_, S>,
 ) -> Result<Solution, OdeError> {
     let tab = &M::TABLEAU;
     driver::validate(&p, tab.is_adaptive(), tab.name)?;
+    let stepper = stepper::<M, S>(&p)?;
+    let method = p.method;
+    driver::drive(p, method, stepper)
+}
+
+/// The explicit RK stepper for a solve request (validated by the caller).
+pub(crate) fn stepper<M: ExplicitRk, S: OdeSystem + ?Sized>(
+    p: &Solve<'_, S>,
+) -> Result<ExplicitRkStepper<M>, OdeError> {
+    let tab = &M::TABLEAU;
     if p.system.mass_matrix().is_some() {
         return Err(OdeError::InvalidOption {
             name: "method",
@@ -363,6 +425,5 @@ pub(crate) fn integrate<M: ExplicitRk, S: OdeSystem + ?Sized>(
         t: p.t0,
         _method: std::marker::PhantomData,
     };
-    let method = p.method;
-    driver::drive(p, method, stepper)
+    Ok(stepper)
 }

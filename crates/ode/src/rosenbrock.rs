@@ -71,7 +71,7 @@ fn combine(w: &[crate::tableau::Coef], y: &[f64], u: &[f64], out: &mut [f64]) {
 }
 
 /// The Rosenbrock method `M` as a [`Stepper`].
-struct RosenbrockStepper<M: RosenbrockMethod> {
+pub(crate) struct RosenbrockStepper<M: RosenbrockMethod> {
     w: Work,
     jac: JacobianEvaluator,
     lin: LinearSolver,
@@ -322,12 +322,51 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
     }
 }
 
+impl<M: RosenbrockMethod> RosenbrockStepper<M> {
+    /// Restarts from `(t, y)` (after another method took the steps before): new `f(t, y)`, a
+    /// fresh Jacobian on the next step, a fresh controller history.
+    pub(crate) fn restart<S: OdeSystem + ?Sized>(
+        &mut self,
+        sys: &S,
+        t: f64,
+        y: &[f64],
+        stats: &mut Stats,
+    ) -> Result<(), OdeError> {
+        self.w.y.copy_from_slice(y);
+        sys.rhs(t, &self.w.y, &mut self.w.f0);
+        stats.f_evals += 1;
+        if let Some(c) = first_non_finite(&self.w.f0) {
+            return Err(OdeError::NonFiniteState { t, component: c });
+        }
+        self.jac_current = false;
+        self.lu_h = f64::NAN;
+        self.singular_retries = 0;
+        self.ctrl.reset();
+        Ok(())
+    }
+
+    /// The Jacobian of the last step.
+    pub(crate) fn jacobian(&self) -> &crate::jacobian::Jacobian {
+        self.jac.jacobian()
+    }
+}
+
 /// Solves with the Rosenbrock method `M`.
 pub(crate) fn integrate<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
     p: Solve<'_, S>,
 ) -> Result<Solution, OdeError> {
     let tab = &M::TABLEAU;
     driver::validate(&p, true, tab.name)?;
+    let stepper = stepper::<M, S>(&p)?;
+    let method = p.method;
+    driver::drive(p, method, stepper)
+}
+
+/// The Rosenbrock stepper for a solve request (validated by the caller).
+pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
+    p: &Solve<'_, S>,
+) -> Result<RosenbrockStepper<M>, OdeError> {
+    let tab = &M::TABLEAU;
     let sys = p.system;
     let n = sys.dim();
     let mass = sys.mass_matrix();
@@ -368,6 +407,5 @@ pub(crate) fn integrate<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
         singular_retries: 0,
         _method: std::marker::PhantomData,
     };
-    let method = p.method;
-    driver::drive(p, method, stepper)
+    Ok(stepper)
 }

@@ -239,6 +239,7 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
             Method::Rodas4 => rosenbrock::integrate::<Rodas4, S>(self),
             Method::Rosenbrock23 => rosenbrock::integrate::<Rosenbrock23, S>(self),
             Method::Bdf => bdf::integrate(self),
+            Method::Auto => crate::auto::integrate(self),
         }
     }
 }

@@ -99,6 +99,9 @@ pub enum Method {
     /// Stiff: variable-order (1–5) variable-step BDF (`ode15s` / CVODE style), see
     /// [`crate::bdf`].
     Bdf,
+    /// Automatic: Tsit5, switching to Rodas5P when stiffness is detected (and back), see
+    /// [`crate::auto`].
+    Auto,
 }
 
 impl Method {
@@ -144,6 +147,7 @@ impl Method {
     /// The Butcher tableau of an explicit method, `None` for a Rosenbrock method.
     pub const fn explicit_tableau(self) -> Option<&'static ButcherTableau> {
         Some(match self {
+            Method::Auto => return None,
             Method::Tsit5 => &tsit5::TABLEAU,
             Method::Dp5 => &dp5::TABLEAU,
             Method::Dop853 => &dop853::TABLEAU,
@@ -180,6 +184,9 @@ impl Method {
 
     /// Classical order of the propagated solution.
     pub const fn order(self) -> u32 {
+        if let Method::Auto = self {
+            return 5;
+        }
         if let Method::Radau5 = self {
             return 5;
         }
@@ -195,6 +202,9 @@ impl Method {
 
     /// Order of the dense output.
     pub const fn dense_order(self) -> u32 {
+        if let Method::Auto = self {
+            return 4;
+        }
         if let Method::Radau5 = self {
             return 3;
         }
@@ -218,6 +228,9 @@ impl Method {
 
     /// Command-line name.
     pub const fn name(self) -> &'static str {
+        if let Method::Auto = self {
+            return "auto";
+        }
         if let Method::Radau5 = self {
             return "radau5";
         }
@@ -234,6 +247,9 @@ impl Method {
     /// One line for listings.
     pub const fn description(self) -> &'static str {
         match self {
+            Method::Auto => {
+                "automatic: Tsit5, switching to Rodas5P when stiffness is detected and back (CLI default)"
+            }
             Method::Tsit5 => "Tsitouras 5(4), FSAL, 4th-order free interpolant (default)",
             Method::Dp5 => "Dormand-Prince 5(4), FSAL, 4th-order dense output",
             Method::Dop853 => "Dormand-Prince 8(5,3) (Hairer's DOP853), 7th-order dense output",
@@ -269,7 +285,7 @@ impl fmt::Display for Method {
 
 /// Unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, radau5, bdf)")]
+#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, radau5, bdf, auto)")]
 pub struct UnknownMethod {
     pub name: String,
 }
@@ -286,6 +302,7 @@ impl FromStr for Method {
             return Ok(m);
         }
         match lower.as_str() {
+            "auto" => Ok(Method::Auto),
             "dopri5" | "rk45" => Ok(Method::Dp5),
             "rodas" => Ok(Method::Rodas4),
             "ode23s" => Ok(Method::Rosenbrock23),
