@@ -59,7 +59,20 @@ fn methods_lists_orders() {
     assert!(o.status.success());
     let s = stdout(&o);
     for name in [
-        "tsit5", "dp5", "dop853", "vern7", "vern9", "bs3", "rk4", "euler",
+        "auto",
+        "tsit5",
+        "dp5",
+        "dop853",
+        "vern7",
+        "vern9",
+        "bs3",
+        "rk4",
+        "euler",
+        "rodas5p",
+        "rodas4",
+        "rosenbrock23",
+        "radau5",
+        "bdf",
     ] {
         assert!(s.contains(name), "{name} missing");
     }
@@ -73,7 +86,7 @@ fn solve_json_has_the_documented_shape() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["problem"], "decay");
-    assert_eq!(v["method"], "tsit5");
+    assert_eq!(v["method"], "auto");
     assert_eq!(v["rtol"], 1e-10);
     let t = v["t"].as_array().unwrap();
     let y = v["y"].as_array().unwrap();
@@ -221,5 +234,28 @@ fn bad_input_gives_one_clear_line() {
             err.to_lowercase().contains(&needle.to_lowercase()),
             "{args:?}: '{needle}' not in: {err}"
         );
+    }
+}
+
+#[test]
+fn stiff_problems_solve_with_the_default_method() {
+    let o = ai4de(&[
+        "solve", "rober", "--t-end", "40", "--rtol", "1e-8", "--atol", "1e-12", "--format", "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["method"], "auto");
+    assert!(v["stats"]["jac_evals"].as_u64().unwrap() > 0);
+    let y = v["y"].as_array().unwrap().last().unwrap();
+    let sum: f64 = y
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-8, "{sum}");
+    for method in ["rodas5p", "bdf", "radau5"] {
+        let o = ai4de(&["solve", "hires", "--method", method, "--format", "json"]);
+        assert!(o.status.success(), "{method}: {}", stderr(&o));
     }
 }

@@ -90,7 +90,12 @@ pub fn methods() -> Result<()> {
         "{:<13} {:>5} {:>6}  description",
         "method", "order", "dense"
     )?;
-    for m in Method::ALL.into_iter().chain(Method::STIFF) {
+    let all = [Method::Auto]
+        .into_iter()
+        .chain(Method::ALL)
+        .chain(Method::STIFF)
+        .chain(Method::MULTISTEP);
+    for m in all {
         writeln!(
             out,
             "{:<13} {:>5} {:>6}  {}",

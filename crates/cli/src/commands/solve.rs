@@ -15,8 +15,9 @@ use crate::output::{self, Format, Meta};
 pub struct Args {
     /// Problem name (see `ai4de problems`).
     pub problem: String,
-    /// Integration method (see `ai4de methods`).
-    #[arg(long, default_value = "tsit5")]
+    /// Integration method (see `ai4de methods`); `auto` starts explicit (Tsit5) and switches to
+    /// Rodas5P when the problem turns out to be stiff.
+    #[arg(long, default_value = "auto")]
     pub method: String,
     /// Relative tolerance.
     #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]

@@ -250,7 +250,7 @@ impl Method {
             Method::Auto => {
                 "automatic: Tsit5, switching to Rodas5P when stiffness is detected and back (CLI default)"
             }
-            Method::Tsit5 => "Tsitouras 5(4), FSAL, 4th-order free interpolant (default)",
+            Method::Tsit5 => "Tsitouras 5(4), FSAL, 4th-order free interpolant (library default)",
             Method::Dp5 => "Dormand-Prince 5(4), FSAL, 4th-order dense output",
             Method::Dop853 => "Dormand-Prince 8(5,3) (Hairer's DOP853), 7th-order dense output",
             Method::Vern7 => "Verner 7(6) most efficient pair, 6th-order lazy interpolant (as published)",
