@@ -586,7 +586,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Radau5 {
             });
         }
         if !self.adaptive {
-            self.after_accept(h, false);
+            self.after_accept(h);
             return Ok(Step::Accepted { h_next: ha });
         }
         self.accepted += 1;
@@ -603,7 +603,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Radau5 {
         if self.reject {
             h_new = h_new.min(ha);
         }
-        let keep = self.after_accept(h, true) && (QUOT1..=QUOT2).contains(&(h_new / ha));
+        let keep = self.after_accept(h) && (QUOT1..=QUOT2).contains(&(h_new / ha));
         Ok(Step::Accepted {
             h_next: if keep { ha } else { h_new },
         })
@@ -649,7 +649,7 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for Radau5 {
 impl Radau5 {
     /// Bookkeeping of an accepted step of signed size `h`; returns whether the Jacobian is kept
     /// (`θ ≤ THET`), in which case the step size and LU may be kept too.
-    fn after_accept(&mut self, h: f64, _adaptive: bool) -> bool {
+    fn after_accept(&mut self, h: f64) -> bool {
         self.first = false;
         self.reject = false;
         self.jac_fresh = false;

@@ -2,9 +2,10 @@
 //! and stiff), the stiff catalogue against the Test Set references at tight tolerances, ROBER to
 //! t = 1e11, the ROBER DAE, events on a stiff problem, dense output, and typed errors.
 
+use ai4de_ode::faer::MatMut;
 use ai4de_ode::mass::MassMatrix;
 use ai4de_ode::problems::{self, Reference};
-use ai4de_ode::{Event, FnSystem, Method, OdeError, SaveAt, Solve, Stats, Structured};
+use ai4de_ode::{Event, FnSystem, Method, OdeError, OdeSystem, SaveAt, Solve, Stats, Structured};
 use ai4de_testkit::fit_order_detailed;
 
 fn counts(s: &Stats) -> String {
@@ -292,4 +293,42 @@ fn method_is_listed() {
     assert_eq!(Method::Radau5.name(), "radau5");
     assert_eq!("radau5".parse::<Method>().unwrap(), Method::Radau5);
     assert!(Method::Radau5.is_stiff());
+}
+
+/// `y1' = -y1`, `0 = y2 - y1`, with an analytic Jacobian that has the wrong sign of `∂g/∂y2`:
+/// the simplified Newton iteration on the algebraic equation diverges (θ = 2) for every `h`.
+struct WrongJacobian;
+
+impl OdeSystem for WrongJacobian {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        dy[0] = -y[0];
+        dy[1] = y[1] - y[0];
+    }
+    fn jacobian(&self, _t: f64, _y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        jac[(0, 0)] = -1.0;
+        jac[(1, 0)] = -1.0;
+        jac[(1, 1)] = -1.0; // the truth is +1
+        true
+    }
+}
+
+#[test]
+fn repeated_newton_failure_is_a_typed_error() {
+    let dae = Structured::new(WrongJacobian)
+        .with_mass(MassMatrix::Diagonal(vec![1.0, 0.0]))
+        .unwrap();
+    let err = Solve::new(&dae, (1.0, 2.0), &[1.0, 1.0])
+        .method(Method::Radau5)
+        .run()
+        .expect_err("Newton cannot converge");
+    match err {
+        OdeError::NewtonFailure { t, failures, .. } => {
+            assert_eq!(t, 1.0);
+            assert!(failures >= 10, "{failures}");
+        }
+        e => panic!("expected NewtonFailure, got {e:?}"),
+    }
 }
