@@ -1,0 +1,8 @@
+//! One-dimensional grids, discretisations and catalogue PDEs.
+
+use crate::DatasetPde;
+
+/// The one-dimensional catalogue entries.
+pub fn entries() -> Vec<Box<dyn DatasetPde>> {
+    Vec::new()
+}
