@@ -10,7 +10,9 @@
 //! - [`d1`]: one-dimensional grids, discretisations and PDEs;
 //! - [`d2`]: two-dimensional grids, discretisations and PDEs;
 //! - [`dataset`]: the interface between a PDE and the dataset writer;
-//! - [`catalogue`]: the registry of built-in PDEs.
+//! - [`catalogue`]: the registry of built-in PDEs;
+//! - [`etd`]: ETDRK4 for stiff semi-linear problems with a diagonal linear operator (shared by
+//!   the 1-D and 2-D spectral solvers).
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
@@ -18,6 +20,7 @@ pub mod d1;
 pub mod d2;
 pub mod dataset;
 pub mod error;
+pub mod etd;
 pub mod random;
 
 pub use catalogue::{catalogue, get};

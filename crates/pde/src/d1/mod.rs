@@ -1,5 +1,7 @@
 //! One-dimensional grids, discretisations and catalogue PDEs.
 
+pub mod spectral;
+
 use crate::DatasetPde;
 
 /// The one-dimensional catalogue entries.
