@@ -183,7 +183,11 @@ impl Etdrk4 {
     where
         F: FnMut(f64, &[Complex64], &mut [Complex64]),
     {
-        assert_eq!(v.len(), self.len(), "ETDRK4 state length must match the operator");
+        assert_eq!(
+            v.len(),
+            self.len(),
+            "ETDRK4 state length must match the operator"
+        );
         let h = self.h;
         nonlinear(t, v, &mut self.nv);
         for i in 0..v.len() {

@@ -59,7 +59,7 @@ impl Clone for Fourier1d {
 impl Fourier1d {
     /// A grid of `n` points (even, at least 4) on `[0, length)`.
     pub fn new(n: usize, length: f64) -> Result<Self, PdeError> {
-        if n < 4 || n % 2 != 0 {
+        if n < 4 || !n.is_multiple_of(2) {
             return Err(PdeError::InvalidGrid {
                 pde: "fourier1d".into(),
                 grid: vec![n],
@@ -165,7 +165,7 @@ impl Fourier1d {
             .iter()
             .map(|&k| Complex64::new(0.0, k).powu(p))
             .collect();
-        if p % 2 == 1 {
+        if !p.is_multiple_of(2) {
             let last = s.len() - 1;
             s[last] = Complex64::new(0.0, 0.0);
         }
