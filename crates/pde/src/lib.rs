@@ -12,7 +12,8 @@
 //! - [`dataset`]: the interface between a PDE and the dataset writer;
 //! - [`catalogue`]: the registry of built-in PDEs;
 //! - [`etd`]: ETDRK4 for stiff semi-linear problems with a diagonal linear operator (shared by
-//!   the 1-D and 2-D spectral solvers).
+//!   the 1-D and 2-D spectral solvers);
+//! - [`imex`]: implicit–explicit Runge–Kutta pairs for the same class of problems.
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
@@ -21,6 +22,7 @@ pub mod d2;
 pub mod dataset;
 pub mod error;
 pub mod etd;
+pub mod imex;
 pub mod random;
 
 pub use catalogue::{catalogue, get};
