@@ -1,10 +1,24 @@
 //! One-dimensional grids, discretisations and catalogue PDEs.
 
+pub mod advection;
+pub mod burgers;
+pub(crate) mod common;
+pub mod diffusion_reaction;
+pub mod kdv;
+pub mod ks;
+pub mod sampler;
+pub mod semilinear;
 pub mod spectral;
 
 use crate::DatasetPde;
 
 /// The one-dimensional catalogue entries.
 pub fn entries() -> Vec<Box<dyn DatasetPde>> {
-    Vec::new()
+    vec![
+        Box::new(advection::Advection),
+        Box::new(burgers::Burgers),
+        Box::new(kdv::Kdv),
+        Box::new(ks::KuramotoSivashinsky),
+        Box::new(diffusion_reaction::DiffusionReaction),
+    ]
 }
