@@ -1,8 +1,37 @@
 //! Two-dimensional grids, discretisations and catalogue PDEs.
+//!
+//! - [`fourier`]: real 2-D FFTs, wavenumbers, spectral derivatives, 2/3 de-aliasing;
+//! - [`grf`]: Gaussian random fields of the FNO generators (periodic and Neumann) and thresholding;
+//! - [`navier_stokes`]: vorticity-form Navier–Stokes on the unit torus (`ns2d`);
+//! - [`darcy`]: steady Darcy flow with a 5-point scheme and sparse Cholesky (`darcy`).
+
+pub mod darcy;
+pub mod fourier;
+pub mod grf;
+pub mod navier_stokes;
 
 use crate::DatasetPde;
 
 /// The two-dimensional catalogue entries.
 pub fn entries() -> Vec<Box<dyn DatasetPde>> {
-    Vec::new()
+    vec![Box::new(navier_stokes::Ns2d), Box::new(darcy::Darcy)]
+}
+
+/// The side length of a square grid from `cfg.grid`: empty means `default`, one entry or two
+/// equal entries give the side; anything else is an error.
+pub(crate) fn square_grid(
+    pde: &str,
+    grid: &[usize],
+    default: usize,
+) -> Result<usize, crate::PdeError> {
+    match grid {
+        [] => Ok(default),
+        [n] => Ok(*n),
+        [a, b] if a == b => Ok(*a),
+        _ => Err(crate::PdeError::InvalidGrid {
+            pde: pde.to_string(),
+            grid: grid.to_vec(),
+            reason: "a square 2-D grid is needed: give one size or two equal sizes".into(),
+        }),
+    }
 }
