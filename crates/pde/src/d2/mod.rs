@@ -3,9 +3,12 @@
 //! - [`fourier`]: real 2-D FFTs, wavenumbers, spectral derivatives, 2/3 de-aliasing;
 //! - [`grf`]: Gaussian random fields of the FNO generators (periodic and Neumann) and thresholding;
 //! - [`navier_stokes`]: vorticity-form Navier–Stokes on the unit torus (`ns2d`);
-//! - [`darcy`]: steady Darcy flow with a 5-point scheme and sparse Cholesky (`darcy`).
+//! - [`darcy`]: steady Darcy flow with a 5-point scheme and sparse Cholesky (`darcy`);
+//! - [`diffusion_reaction`]: PDEBench's FitzHugh–Nagumo system, finite volumes + ETDRK4
+//!   (`diffusion_reaction_2d`).
 
 pub mod darcy;
+pub mod diffusion_reaction;
 pub mod fourier;
 pub mod grf;
 pub mod navier_stokes;
@@ -14,7 +17,11 @@ use crate::DatasetPde;
 
 /// The two-dimensional catalogue entries.
 pub fn entries() -> Vec<Box<dyn DatasetPde>> {
-    vec![Box::new(navier_stokes::Ns2d), Box::new(darcy::Darcy)]
+    vec![
+        Box::new(navier_stokes::Ns2d),
+        Box::new(darcy::Darcy),
+        Box::new(diffusion_reaction::DiffusionReaction2d),
+    ]
 }
 
 /// The side length of a square grid from `cfg.grid`: empty means `default`, one entry or two
