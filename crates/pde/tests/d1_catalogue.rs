@@ -13,6 +13,7 @@ fn small(name: &str) -> GenConfig {
     let t_end = match name {
         "ks" => 5.0,
         "kdv" => 1.0,
+        "allen_cahn" => 1.0,
         _ => 0.1,
     };
     params.insert("t_end".to_string(), t_end);

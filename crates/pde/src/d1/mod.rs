@@ -1,9 +1,12 @@
 //! One-dimensional grids, discretisations and catalogue PDEs.
 
 pub mod advection;
+pub mod allen_cahn;
 pub mod burgers;
 pub(crate) mod common;
 pub mod diffusion_reaction;
+pub mod fd;
+pub mod heat;
 pub mod kdv;
 pub mod ks;
 pub mod sampler;
@@ -20,5 +23,7 @@ pub fn entries() -> Vec<Box<dyn DatasetPde>> {
         Box::new(kdv::Kdv),
         Box::new(ks::KuramotoSivashinsky),
         Box::new(diffusion_reaction::DiffusionReaction),
+        Box::new(heat::Heat),
+        Box::new(allen_cahn::AllenCahn),
     ]
 }
