@@ -64,12 +64,14 @@
 
 mod axis;
 mod error;
+mod heatmap;
 mod lines;
 mod output;
 mod style;
 mod trajectory;
 
 pub use error::ReportError;
+pub use heatmap::{plot_heatmap, viridis, HeatPanel, HeatmapPlot};
 pub use lines::{plot_lines, LinePlot, Marker, Series};
 pub use output::{Format, FONT_FAMILY};
 pub use trajectory::{

@@ -1,0 +1,1 @@
+//! PDEBench-layout HDF5 (placeholder until the reader and writer land).
