@@ -30,6 +30,13 @@ enum Command {
     /// The quick-start job: solve the catalogue, check each solution against its reference,
     /// write JSON results and plots.
     Demo(commands::demo::Args),
+    /// List the PDE catalogue: equations, domains, boundary conditions, defaults, parameters.
+    Pdes(commands::pdes::Args),
+    /// Generate a dataset of PDE solutions (Zarr, NPY, NPZ, HDF5): parallel, deterministic,
+    /// resumable after a kill.
+    Generate(Box<commands::generate::Args>),
+    /// Plot a dataset: space-time images of 1-D fields, snapshot heat maps of 2-D fields.
+    Plot(commands::plot::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +64,9 @@ fn main() -> ExitCode {
         Command::Methods => commands::problems::methods(),
         Command::Solve(args) => commands::solve::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
+        Command::Pdes(args) => commands::pdes::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
+        Command::Plot(args) => commands::plot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,3 +1,6 @@
 pub mod demo;
+pub mod generate;
+pub mod pdes;
+pub mod plot;
 pub mod problems;
 pub mod solve;
