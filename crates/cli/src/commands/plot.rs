@@ -12,7 +12,7 @@ pub struct Args {
     /// Sample index.
     #[arg(long, default_value_t = 0)]
     pub sample: u64,
-    /// Field name (default: the first field).
+    /// Field name (default: the first field with a time axis, else the first field).
     #[arg(long)]
     pub field: Option<String>,
     /// Number of time snapshots drawn for a 2-D field that evolves in time.
@@ -27,7 +27,13 @@ pub fn run(args: &Args) -> Result<()> {
     let ds = ai4de_data::open(&args.dataset)?;
     let field = match &args.field {
         Some(f) => ds.field(f)?.1.clone(),
-        None => ds.fields[0].clone(),
+        // The solution trajectory if there is one (a field with a time axis), else the first.
+        None => ds
+            .fields
+            .iter()
+            .find(|f| f.dims.first().is_some_and(|d| d == "t"))
+            .unwrap_or(&ds.fields[0])
+            .clone(),
     };
     let values = ds.read_field(&field.name, args.sample)?;
     let pde = ds
