@@ -3,9 +3,11 @@
 pub mod advection;
 pub mod allen_cahn;
 pub mod burgers;
+pub mod burgers_pdebench;
 pub(crate) mod common;
 pub mod diffusion_reaction;
 pub mod fd;
+pub mod fv;
 pub mod heat;
 pub mod kdv;
 pub mod ks;
@@ -20,6 +22,7 @@ pub fn entries() -> Vec<Box<dyn DatasetPde>> {
     vec![
         Box::new(advection::Advection),
         Box::new(burgers::Burgers),
+        Box::new(burgers_pdebench::BurgersPdebench),
         Box::new(kdv::Kdv),
         Box::new(ks::KuramotoSivashinsky),
         Box::new(diffusion_reaction::DiffusionReaction),
