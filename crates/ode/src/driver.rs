@@ -402,7 +402,7 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
             h = (t_end - t).abs();
             last = true;
         }
-        if h <= 16.0 * f64::EPSILON * t.abs().max(f64::MIN_POSITIVE) || h.is_nan() {
+        if h <= 4.0 * f64::EPSILON * t.abs().max(f64::MIN_POSITIVE) || h.is_nan() {
             return Err(OdeError::StepSizeTooSmall { t, h: dir * h });
         }
         let hs = dir * h;

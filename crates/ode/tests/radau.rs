@@ -337,3 +337,27 @@ fn repeated_newton_failure_is_a_typed_error() {
         e => panic!("expected NewtonFailure, got {e:?}"),
     }
 }
+
+/// Van der Pol with mu = 1e6 to t = 2e6: its relaxation jumps last ~1e-6 at t ~ 1.6e6, where
+/// the spacing of doubles is 2.3e-10, so tight tolerances ask for steps of a few ulps of t.
+/// The step-size underflow test (h <= 4 eps |t|) must leave room for them: at rtol = atol =
+/// 1e-10 Radau5 and Rodas5P both reach t_end and agree to about 8 digits.
+#[test]
+fn vdp1e6_reaches_the_end_at_tight_tolerance() {
+    let p = problems::get("vdp1e6").expect("catalogue problem");
+    let solve = |m: Method| {
+        Solve::new(&p, (p.t0, p.t_end), &p.y0)
+            .method(m)
+            .rtol(1e-10)
+            .atol(1e-10)
+            .save_at(SaveAt::Final)
+            .run()
+            .unwrap_or_else(|e| panic!("vdp1e6 with {m}: {e}"))
+    };
+    let radau = solve(Method::Radau5);
+    let rodas = solve(Method::Rodas5P);
+    println!("radau5: {}", counts(&radau.stats));
+    let d = digits(radau.y_final(), rodas.y_final(), 1e-12);
+    println!("radau5 vs rodas5p on vdp1e6: {d:.2} digits");
+    assert!(d > 7.5, "radau5 and rodas5p agree to {d:.2} digits only");
+}
