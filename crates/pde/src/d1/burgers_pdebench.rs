@@ -20,10 +20,10 @@ use crate::{DatasetPde, GenConfig, Layout, ParamInfo, PdeError, PdeInfo, Sample}
 ///   its generator `burgers_multi_solution_Hydra.py` (`ν ∈ {0.001, …, 4}`, 1024 cells,
 ///   `dt_save = 0.01` up to `t = 2`: 201 output times; initial conditions
 ///   [`PdebenchSines::ADVECTION_BURGERS`] at the cell centres).
-/// * Solver: finite volumes ([`FiniteVolume`]): MUSCL with the minmod limiter, Rusanov flux,
-///   central viscous flux, SSP-RK3 with CFL 0.4 (advective and diffusive limits). PDEBench uses a
-///   second-order limited upwind finite-volume scheme with a two-stage predictor–corrector and
-///   CFL 0.25.
+/// * Solver: finite volumes ([`FiniteVolume`]): MUSCL with the monotonised-central limiter (the
+///   `VLlimiter` of PDEBench's `utils.py` is this limiter), Rusanov flux, central viscous flux,
+///   SSP-RK3 with CFL 0.4 (advective and diffusive limits). PDEBench uses the same reconstruction
+///   and flux with a two-stage predictor–corrector and CFL 0.25.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BurgersPdebench;
 
@@ -59,7 +59,7 @@ impl DatasetPde for BurgersPdebench {
             domain: "x in (0, 1) periodic, t in [0, t_end]",
             boundary: "periodic",
             sampler: "PDEBench superposition of sines (abs, sign, window)",
-            solver: "finite volumes: MUSCL (minmod), Rusanov flux, SSP-RK3",
+            solver: "finite volumes: MUSCL (MC limiter), Rusanov flux, SSP-RK3",
             source: "Takamoto et al., PDEBench, NeurIPS 2022 (1-D Burgers)",
             spatial_dims: 1,
             default_grid: vec![1024],
@@ -88,7 +88,7 @@ impl DatasetPde for BurgersPdebench {
             output_times(t_end, steps),
             x,
             p,
-            json!({"method": "finite volumes MUSCL-minmod + Rusanov + SSP-RK3", "cfl": cfl}),
+            json!({"method": "finite volumes MUSCL-MC + Rusanov + SSP-RK3", "cfl": cfl}),
         ))
     }
 
@@ -105,7 +105,7 @@ impl DatasetPde for BurgersPdebench {
             1.0,
             x.len(),
             Boundary::Periodic,
-            Limiter::Minmod,
+            Limiter::MonotonizedCentral,
         )?;
         fv.cfl = layout.params["cfl"];
         let (u, _) = fv.solve(&u0, times, Self::NAME, index)?;
