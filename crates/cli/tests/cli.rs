@@ -73,6 +73,7 @@ fn methods_lists_orders() {
         "rosenbrock23",
         "radau5",
         "bdf",
+        "ndf",
     ] {
         assert!(s.contains(name), "{name} missing");
     }

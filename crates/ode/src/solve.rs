@@ -238,7 +238,8 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
             Method::Rodas5P => rosenbrock::integrate::<Rodas5P, S>(self),
             Method::Rodas4 => rosenbrock::integrate::<Rodas4, S>(self),
             Method::Rosenbrock23 => rosenbrock::integrate::<Rosenbrock23, S>(self),
-            Method::Bdf => bdf::integrate(self),
+            Method::Bdf => bdf::integrate(self, &bdf::KAPPA_BDF),
+            Method::Ndf => bdf::integrate(self, &bdf::KAPPA_NDF),
             Method::Auto => crate::auto::integrate(self),
         }
     }

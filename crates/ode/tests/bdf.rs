@@ -18,7 +18,7 @@ fn digits(y: &[f64], r: &[f64], floor: f64) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn solve_reference(name: &str, rtol: f64, atol: f64) -> (f64, Stats) {
+fn solve_reference(method: Method, name: &str, rtol: f64, atol: f64) -> (f64, Stats) {
     let p = problems::get(name).expect("catalogue problem");
     let Reference::Final {
         t, y: reference, ..
@@ -34,19 +34,19 @@ fn solve_reference(name: &str, rtol: f64, atol: f64) -> (f64, Stats) {
         vec![atol; p.y0.len()]
     };
     let sol = Solve::new(&p, (p.t0, t), &p.y0)
-        .method(Method::Bdf)
+        .method(method)
         .rtol(rtol)
         .atol_vec(atol_vec)
         .save_at(SaveAt::Final)
         .max_steps(1_000_000)
         .run()
-        .unwrap_or_else(|e| panic!("{name} with BDF: {e}"));
+        .unwrap_or_else(|e| panic!("{name} with {method}: {e}"));
     (digits(sol.y_final(), &reference, 1e-10), sol.stats)
 }
 
-fn report(name: &str, rtol: f64, atol: f64, d: f64, st: &Stats) {
+fn report(method: Method, name: &str, rtol: f64, atol: f64, d: f64, st: &Stats) {
     println!(
-        "bdf {name:<9} rtol {rtol:.0e} atol {atol:.0e}: {d:5.2} digits; steps {} (rejected {}), f {}, jac {}, lu {}, solves {}, newton {} (failures {})",
+        "{method} {name:<9} rtol {rtol:.0e} atol {atol:.0e}: {d:5.2} digits; steps {} (rejected {}), f {}, jac {}, lu {}, solves {}, newton {} (failures {})",
         st.steps, st.rejected, st.f_evals, st.jac_evals, st.lu_decomps, st.lin_solves,
         st.newton_iters, st.newton_failures
     );
@@ -78,13 +78,32 @@ fn test_set_references() {
             } else {
                 tol
             };
-            let (d, st) = solve_reference(name, tol, atol);
-            report(name, tol, atol, d, &st);
+            let (d, st) = solve_reference(Method::Bdf, name, tol, atol);
+            report(Method::Bdf, name, tol, atol, d, &st);
             assert!(
                 d >= min,
                 "bdf {name} at {tol:e}: only {d:.2} significant digits"
             );
         }
+    }
+}
+
+/// The NDFs (`ode15s`'s formulas) on the same Test Set problems at rtol = 1e-12.
+#[test]
+fn ndf_test_set_references() {
+    for &(name, _, min12) in &TEST_SET {
+        let tol = 1e-12;
+        let atol = if name.starts_with("rober") {
+            1e-16
+        } else {
+            tol
+        };
+        let (d, st) = solve_reference(Method::Ndf, name, tol, atol);
+        report(Method::Ndf, name, tol, atol, d, &st);
+        assert!(
+            d >= min12 - 0.5,
+            "ndf {name} at {tol:e}: only {d:.2} significant digits"
+        );
     }
 }
 
@@ -244,4 +263,10 @@ fn method_metadata() {
     assert!(Method::Bdf.is_stiff());
     assert_eq!("bdf".parse::<Method>().unwrap(), Method::Bdf);
     assert!(Method::MULTISTEP.contains(&Method::Bdf));
+    assert_eq!(Method::Ndf.name(), "ndf");
+    assert_eq!(Method::Ndf.order(), 5);
+    assert!(Method::Ndf.is_stiff());
+    assert_eq!("ndf".parse::<Method>().unwrap(), Method::Ndf);
+    assert_eq!("ode15s".parse::<Method>().unwrap(), Method::Ndf);
+    assert!(Method::MULTISTEP.contains(&Method::Ndf));
 }

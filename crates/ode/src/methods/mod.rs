@@ -99,6 +99,10 @@ pub enum Method {
     /// Stiff: variable-order (1–5) variable-step BDF (`ode15s` / CVODE style), see
     /// [`crate::bdf`].
     Bdf,
+    /// Stiff: the same variable-order stepper with the numerical differentiation formulas of
+    /// Shampine & Reichelt (MATLAB's `ode15s`, SciPy's `BDF`): better-damped orders 1–4,
+    /// see [`crate::bdf::KAPPA_NDF`].
+    Ndf,
     /// Automatic: Tsit5, switching to Rodas5P when stiffness is detected (and back), see
     /// [`crate::auto`].
     Auto,
@@ -129,8 +133,8 @@ impl Method {
     ];
 
     /// The implicit multistep methods for stiff problems (and DAEs with a constant mass
-    /// matrix), which have neither kind of tableau: the variable-order BDF.
-    pub const MULTISTEP: [Method; 1] = [Method::Bdf];
+    /// matrix), which have neither kind of tableau: the variable-order BDF and NDF.
+    pub const MULTISTEP: [Method; 2] = [Method::Bdf, Method::Ndf];
 
     /// The explicit method's Butcher tableau.
     ///
@@ -160,7 +164,8 @@ impl Method {
             | Method::Rodas4
             | Method::Rosenbrock23
             | Method::Radau5
-            | Method::Bdf => return None,
+            | Method::Bdf
+            | Method::Ndf => return None,
         })
     }
 
@@ -179,7 +184,7 @@ impl Method {
     pub const fn is_stiff(self) -> bool {
         self.rosenbrock_tableau().is_some()
             || matches!(self, Method::Radau5)
-            || matches!(self, Method::Bdf)
+            || matches!(self, Method::Bdf | Method::Ndf)
     }
 
     /// Classical order of the propagated solution.
@@ -190,7 +195,7 @@ impl Method {
         if let Method::Radau5 = self {
             return 5;
         }
-        if let Method::Bdf = self {
+        if let Method::Bdf | Method::Ndf = self {
             return crate::bdf::MAX_ORDER as u32;
         }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
@@ -208,7 +213,7 @@ impl Method {
         if let Method::Radau5 = self {
             return 3;
         }
-        if let Method::Bdf = self {
+        if let Method::Bdf | Method::Ndf = self {
             return crate::bdf::MAX_ORDER as u32;
         }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
@@ -236,6 +241,9 @@ impl Method {
         }
         if let Method::Bdf = self {
             return "bdf";
+        }
+        if let Method::Ndf = self {
+            return "ndf";
         }
         match (self.explicit_tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.name,
@@ -273,6 +281,9 @@ impl Method {
             Method::Bdf => {
                 "stiff: variable-order (1-5) variable-step BDF (ode15s/CVODE style), modified Newton, DAEs, dense output"
             }
+            Method::Ndf => {
+                "stiff: variable-order (1-5) NDF (ode15s, SciPy BDF), modified Newton, DAEs, dense output"
+            }
         }
     }
 }
@@ -285,7 +296,7 @@ impl fmt::Display for Method {
 
 /// Unknown method name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, radau5, bdf, auto)")]
+#[error("unknown method '{name}' (known: tsit5, dp5, dop853, vern7, vern9, bs3, rk4, euler, rodas5p, rodas4, rosenbrock23, radau5, bdf, ndf, auto)")]
 pub struct UnknownMethod {
     pub name: String,
 }
@@ -306,6 +317,7 @@ impl FromStr for Method {
             "dopri5" | "rk45" => Ok(Method::Dp5),
             "rodas" => Ok(Method::Rodas4),
             "ode23s" => Ok(Method::Rosenbrock23),
+            "ode15s" => Ok(Method::Ndf),
             _ => Err(UnknownMethod {
                 name: s.to_string(),
             }),
