@@ -125,6 +125,8 @@ impl Etdrk4 {
             b: vec![zero; n],
             c: vec![zero; n],
         };
+        let mut cache: std::collections::HashMap<(u64, u64), [Complex64; 6]> =
+            std::collections::HashMap::new();
         for (i, &l) in linear.iter().enumerate() {
             if !(l.re.is_finite() && l.im.is_finite()) {
                 return Err(bad(
@@ -134,9 +136,13 @@ impl Etdrk4 {
                 ));
             }
             let z = l * h;
-            let [q, f1, f2, f3] = etdrk4_coefficients(z, m);
-            let e = z.exp();
-            let e2 = (z * 0.5).exp();
+            // Equal entries (e.g. every 2-D Fourier mode on one shell |k|² = const) share their
+            // coefficients: compute each distinct value's contour mean once.
+            let key = (l.re.to_bits(), l.im.to_bits());
+            let [q, f1, f2, f3, e, e2] = *cache.entry(key).or_insert_with(|| {
+                let [q, f1, f2, f3] = etdrk4_coefficients(z, m);
+                [q, f1, f2, f3, z.exp(), (z * 0.5).exp()]
+            });
             for c in [q, f1, f2, f3, e, e2] {
                 if !(c.re.is_finite() && c.im.is_finite()) {
                     return Err(bad(
