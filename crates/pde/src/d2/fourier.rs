@@ -204,6 +204,8 @@ pub struct Wavenumbers {
     pub iy: Vec<i64>,
     nx: usize,
     ny: usize,
+    lx: f64,
+    ly: f64,
 }
 
 impl Wavenumbers {
@@ -218,15 +220,27 @@ impl Wavenumbers {
             iy,
             nx,
             ny,
+            lx,
+            ly,
         }
     }
 
     /// `|κ|² = κx² + κy²` for every mode, in spectral layout.
+    ///
+    /// On a square domain it is computed as `(2π/L)² (kx² + ky²)` from the integer wavenumbers,
+    /// so that all modes of one shell carry bit-identical values (ETDRK4 then computes their
+    /// coefficients once).
     pub fn k2(&self) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.kx.len() * self.ky.len());
-        for &ky in &self.ky {
-            for &kx in &self.kx {
-                out.push(kx * kx + ky * ky);
+        let square = self.lx == self.ly;
+        let c = (2.0 * PI / self.lx).powi(2);
+        for (&ky, &iy) in self.ky.iter().zip(&self.iy) {
+            for (&kx, &ix) in self.kx.iter().zip(&self.ix) {
+                out.push(if square {
+                    c * (ix * ix + iy * iy) as f64
+                } else {
+                    kx * kx + ky * ky
+                });
             }
         }
         out

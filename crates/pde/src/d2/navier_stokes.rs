@@ -139,10 +139,9 @@ pub struct NsStats {
 /// The pseudo-spectral right-hand side: operators and work buffers, allocated once.
 struct Rhs {
     fourier: Fourier2,
-    ddx: Vec<Complex64>,
-    ddy: Vec<Complex64>,
-    /// `1/|κ|²`, 0 at `κ = 0`.
-    inv_k2: Vec<f64>,
+    /// Real multipliers `m` of the four fields `i m ω̂`: `u = ψ_y` (`κy/|κ|²`), `v = −ψ_x`
+    /// (`−κx/|κ|²`), `ω_x` (`κx`), `ω_y` (`κy`); Nyquist entries of odd derivatives are zero.
+    mult: [Vec<f64>; 4],
     mask: Vec<f64>,
     f_hat: Vec<Complex64>,
     tmp: Vec<Complex64>,
@@ -159,11 +158,16 @@ impl Rhs {
     fn new(n: usize, forcing: f64) -> Self {
         let fourier = Fourier2::new(n, n);
         let wn = Wavenumbers::new(n, n, 1.0, 1.0);
-        let inv_k2 = wn
-            .k2()
-            .iter()
-            .map(|&k2| if k2 > 0.0 { 1.0 / k2 } else { 0.0 })
-            .collect();
+        let k2 = wn.k2();
+        let im = |d: Vec<Complex64>| d.into_iter().map(|c| c.im).collect::<Vec<f64>>();
+        let (kx, ky) = (im(wn.ddx()), im(wn.ddy()));
+        let over_k2 = |k: &[f64], sign: f64| -> Vec<f64> {
+            k.iter()
+                .zip(&k2)
+                .map(|(&k, &k2)| if k2 > 0.0 { sign * k / k2 } else { 0.0 })
+                .collect()
+        };
+        let mult = [over_k2(&ky, 1.0), over_k2(&kx, -1.0), kx, ky];
         let mut fourier = fourier;
         let f: Vec<f64> = (0..n * n)
             .map(|idx| {
@@ -176,9 +180,7 @@ impl Rhs {
         fourier.forward(&f, &mut f_hat);
         let ls = fourier.len_spec();
         Self {
-            ddx: wn.ddx(),
-            ddy: wn.ddy(),
-            inv_k2,
+            mult,
             mask: wn.dealias_mask(),
             f_hat,
             tmp: vec![Complex64::default(); ls],
@@ -196,18 +198,11 @@ impl Rhs {
     fn eval(&mut self, w_h: &[Complex64], out: &mut [Complex64]) {
         self.evals += 1;
         let n = self.fourier.nx();
-        // u = ψ_y, v = −ψ_x with ψ̂ = ω̂/|κ|²; then ω_x, ω_y
-        let ops: [(&[Complex64], f64, bool); 4] = [
-            (&self.ddy, 1.0, true),
-            (&self.ddx, -1.0, true),
-            (&self.ddx, 1.0, false),
-            (&self.ddy, 1.0, false),
-        ];
+        // u = ψ_y, v = −ψ_x with ψ̂ = ω̂/|κ|²; then ω_x, ω_y: each `i m ω̂` with real `m`
         let outs: [&mut Vec<f64>; 4] = [&mut self.u, &mut self.v, &mut self.wx, &mut self.wy];
-        for ((d, sign, stream), phys) in ops.into_iter().zip(outs) {
-            for (((t, &w), &dk), &ik) in self.tmp.iter_mut().zip(w_h).zip(d).zip(&self.inv_k2) {
-                let s = if stream { sign * ik } else { sign };
-                *t = dk * w * s;
+        for (m, phys) in self.mult.iter().zip(outs) {
+            for ((t, &w), &m) in self.tmp.iter_mut().zip(w_h).zip(m) {
+                *t = Complex64::new(-m * w.im, m * w.re);
             }
             self.fourier.inverse(&self.tmp, phys);
         }
