@@ -221,6 +221,11 @@ fn bad_input_gives_one_clear_line() {
         (&["solve", "lorenz", "--max-steps", "many"], "invalid value"),
         (&["solve", "lorenz", "--dt", "-0.1"], "dt"),
         (&["solve", "lorenz", "--saveat", "1"], "at least 2"),
+        (&["solve", "hires", "--jacobian", "magic"], "unknown source"),
+        (
+            &["solve", "hires", "--jacobian", "fd:banded"],
+            "unknown storage",
+        ),
     ];
     for (args, needle) in cases {
         let o = ai4de(args);
@@ -255,8 +260,37 @@ fn stiff_problems_solve_with_the_default_method() {
         .map(|x| x.as_f64().unwrap())
         .sum();
     assert!((sum - 1.0).abs() < 1e-8, "{sum}");
-    for method in ["rodas5p", "bdf", "radau5"] {
+    for method in ["rodas5p", "bdf", "ndf", "radau5"] {
         let o = ai4de(&["solve", "hires", "--method", method, "--format", "json"]);
         assert!(o.status.success(), "{method}: {}", stderr(&o));
+    }
+    // Forced finite-difference Jacobians: same answer, more f-evaluations.
+    let run = |jac: &str| {
+        let o = ai4de(&[
+            "solve",
+            "hires",
+            "--method",
+            "rodas5p",
+            "--jacobian",
+            jac,
+            "--saveat",
+            "2",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{jac}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let (auto, fd) = (run("auto"), run("fd:dense"));
+    assert!(fd["stats"]["f_evals"].as_u64() > auto["stats"]["f_evals"].as_u64());
+    let last = |v: &serde_json::Value| v["y"].as_array().unwrap().last().unwrap().clone();
+    for (a, b) in last(&auto)
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(last(&fd).as_array().unwrap())
+    {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-6 * b.abs().max(1e-6), "{a} vs {b}");
     }
 }

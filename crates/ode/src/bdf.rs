@@ -55,7 +55,7 @@
 use crate::control::rms_norm;
 use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
-use crate::jacobian::{JacobianEvaluator, JacobianOptions};
+use crate::jacobian::JacobianEvaluator;
 use crate::linalg::LinearSolver;
 use crate::mass::MassMatrix;
 use crate::solution::{Solution, Stats};
@@ -184,7 +184,7 @@ impl BdfStepper {
         if let Some(m) = mass {
             m.validate(n)?;
         }
-        let jac = JacobianEvaluator::new(sys, &JacobianOptions::default())?;
+        let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
         let lin = LinearSolver::new(jac.jacobian(), mass)?;
         let o = &p.options;
         let span = (p.t_end - p.t0).abs();

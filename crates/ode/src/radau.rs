@@ -48,7 +48,7 @@ use faer::c64;
 
 use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
-use crate::jacobian::{JacobianEvaluator, JacobianOptions};
+use crate::jacobian::JacobianEvaluator;
 use crate::linalg::LinearSolver;
 use crate::mass::MassMatrix;
 use crate::solution::{Solution, Stats};
@@ -670,7 +670,7 @@ pub(crate) fn integrate<S: OdeSystem + ?Sized>(p: Solve<'_, S>) -> Result<Soluti
         m.validate(n)?;
     }
     let mass = mass.filter(|m| !m.is_identity()).cloned();
-    let jac = JacobianEvaluator::new(sys, &JacobianOptions::default())?;
+    let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
     let lin_r = LinearSolver::<f64>::new(jac.jacobian(), mass.as_ref())?;
     let lin_c = LinearSolver::<c64>::new(jac.jacobian(), mass.as_ref())?;
     let o = &p.options;

@@ -21,7 +21,7 @@
 use crate::control::PiController;
 use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
-use crate::jacobian::{JacobianEvaluator, JacobianOptions};
+use crate::jacobian::JacobianEvaluator;
 use crate::linalg::LinearSolver;
 use crate::methods::RosenbrockMethod;
 use crate::solution::{Solution, Stats};
@@ -373,7 +373,7 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
     if let Some(m) = mass {
         m.validate(n)?;
     }
-    let jac = JacobianEvaluator::new(sys, &JacobianOptions::default())?;
+    let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
     let lin = LinearSolver::new(jac.jacobian(), mass)?;
     let o = &p.options;
     let span = (p.t_end - p.t0).abs();

@@ -2,6 +2,7 @@
 
 use crate::bdf;
 use crate::error::OdeError;
+use crate::jacobian::JacobianOptions;
 use crate::methods::{
     Bs3, Dop853, Dp5, Euler, Method, Rk4, Rodas4, Rodas5P, Rosenbrock23, Tsit5, Vern7, Vern9,
 };
@@ -103,6 +104,9 @@ pub struct Options {
     pub safety: f64,
     pub q_min: f64,
     pub q_max: f64,
+    /// How the stiff methods obtain `∂f/∂y`: source, dense/sparse storage, sparsity pattern,
+    /// finite-difference scales.
+    pub jacobian: JacobianOptions,
 }
 
 impl Default for Options {
@@ -118,6 +122,7 @@ impl Default for Options {
             safety: 0.9,
             q_min: 0.2,
             q_max: 10.0,
+            jacobian: JacobianOptions::default(),
         }
     }
 }
@@ -188,6 +193,16 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
     /// (default 100 000).
     pub fn max_steps(mut self, max_steps: usize) -> Self {
         self.options.max_steps = max_steps;
+        self
+    }
+    /// How the stiff methods obtain the Jacobian `∂f/∂y` (default: analytic if the system has
+    /// it, else dual numbers, else coloured finite differences; dense or sparse storage chosen
+    /// from the sparsity pattern): force a [`JacobianSource`](crate::jacobian::JacobianSource),
+    /// dense or sparse storage, a sparsity pattern (e.g. from
+    /// [`detect_sparsity`](crate::jacobian::detect_sparsity)) or finite-difference scales.
+    /// Ignored by the explicit methods.
+    pub fn jacobian(mut self, options: JacobianOptions) -> Self {
+        self.options.jacobian = options;
         self
     }
     /// Initial step size magnitude (default: Hairer's automatic choice).

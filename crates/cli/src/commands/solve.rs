@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use ai4de_ode::jacobian::{JacobianOptions, JacobianSource, JacobianStorage};
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::{Method, SaveAt, Solution, Solve};
 use ai4de_report::Phase;
@@ -47,6 +48,11 @@ pub struct Args {
     /// Maximum number of steps.
     #[arg(long)]
     pub max_steps: Option<usize>,
+    /// Jacobian of the stiff methods: auto (analytic, else dual numbers, else finite
+    /// differences), analytic, dual or fd; with an optional storage suffix :dense or :sparse
+    /// (e.g. fd:sparse).
+    #[arg(long, default_value = "auto", value_name = "SOURCE[:STORAGE]")]
+    pub jacobian: String,
     /// Output format: json, csv, npy (one array, t in column 0) or npz (arrays t and y).
     /// Default: from the --out extension, or a human summary on stdout.
     #[arg(long)]
@@ -125,6 +131,30 @@ pub struct Request {
     pub save_at: SaveAt,
     pub dt: Option<f64>,
     pub max_steps: Option<usize>,
+    pub jacobian: JacobianOptions,
+}
+
+/// Parses `--jacobian SOURCE[:STORAGE]`.
+fn parse_jacobian(s: &str) -> Result<JacobianOptions> {
+    let (source, storage) = s.split_once(':').unwrap_or((s, "auto"));
+    let source = match source {
+        "auto" => None,
+        "analytic" => Some(JacobianSource::Analytic),
+        "dual" => Some(JacobianSource::Dual),
+        "fd" => Some(JacobianSource::FiniteDifference),
+        other => bail!("--jacobian: unknown source '{other}' (known: auto, analytic, dual, fd)"),
+    };
+    let storage = match storage {
+        "auto" => JacobianStorage::Auto,
+        "dense" => JacobianStorage::Dense,
+        "sparse" => JacobianStorage::Sparse,
+        other => bail!("--jacobian: unknown storage '{other}' (known: auto, dense, sparse)"),
+    };
+    Ok(JacobianOptions {
+        source,
+        storage,
+        ..Default::default()
+    })
 }
 
 impl Request {
@@ -163,6 +193,7 @@ impl Request {
             save_at,
             dt: args.dt,
             max_steps: args.max_steps,
+            jacobian: parse_jacobian(&args.jacobian)?,
         })
     }
 
@@ -172,7 +203,8 @@ impl Request {
             .method(self.method)
             .rtol(self.rtol)
             .atol(self.atol)
-            .save_at(self.save_at.clone());
+            .save_at(self.save_at.clone())
+            .jacobian(self.jacobian.clone());
         if let Some(dt) = self.dt {
             s = s.dt(dt);
         }
