@@ -111,6 +111,7 @@ pub struct FiniteVolume<F> {
     h: f64,
     n: usize,
     ext: Vec<f64>,
+    slope: Vec<f64>,
     faces: Vec<f64>,
     k: Vec<f64>,
     stage: Vec<f64>,
@@ -165,6 +166,7 @@ impl<F: Flux> FiniteVolume<F> {
             h: (b - a) / cells as f64,
             n: cells,
             ext: vec![0.0; cells + 4],
+            slope: vec![0.0; cells + 4],
             faces: vec![0.0; cells + 1],
             k: vec![0.0; cells],
             stage: vec![0.0; cells],
@@ -211,15 +213,31 @@ impl<F: Flux> FiniteVolume<F> {
     /// `du = −(F_{i+½} − F_{i−½}) / h` for the cell averages `u`.
     pub fn rhs(&mut self, u: &[f64], du: &mut [f64]) {
         self.fill_ghosts(u);
+        // One monomorphised pass per limiter: the limiter choice is hoisted out of the loops.
+        match self.limiter {
+            Limiter::Minmod => self.rhs_with(du, |a, b| Limiter::Minmod.slope(a, b)),
+            Limiter::VanLeer => self.rhs_with(du, |a, b| Limiter::VanLeer.slope(a, b)),
+            Limiter::MonotonizedCentral => {
+                self.rhs_with(du, |a, b| Limiter::MonotonizedCentral.slope(a, b))
+            }
+            Limiter::FirstOrder => self.rhs_with(du, |_, _| 0.0),
+        }
+    }
+
+    #[inline(always)]
+    fn rhs_with(&mut self, du: &mut [f64], slope: impl Fn(f64, f64) -> f64) {
+        let n = self.n;
         let e = &self.ext;
         let inv_h = 1.0 / self.h;
+        // Limited slopes of the ext cells 1..=n+2 (each once).
+        for j in 1..n + 3 {
+            self.slope[j] = slope(e[j] - e[j - 1], e[j + 1] - e[j]);
+        }
         // Face j (0..=n) lies between ext cells j + 1 and j + 2.
-        for j in 0..=self.n {
-            let (um, u0, u1, u2) = (e[j], e[j + 1], e[j + 2], e[j + 3]);
-            let sl = self.limiter.slope(u0 - um, u1 - u0);
-            let sr = self.limiter.slope(u1 - u0, u2 - u1);
-            let ul = u0 + 0.5 * sl;
-            let ur = u1 - 0.5 * sr;
+        for j in 0..=n {
+            let (u0, u1) = (e[j + 1], e[j + 2]);
+            let ul = u0 + 0.5 * self.slope[j + 1];
+            let ur = u1 - 0.5 * self.slope[j + 2];
             let alpha = self.flux.speed(ul).abs().max(self.flux.speed(ur).abs());
             let f = 0.5 * (self.flux.flux(ul) + self.flux.flux(ur)) - 0.5 * alpha * (ur - ul);
             self.faces[j] = f - self.nu * (u1 - u0) * inv_h;
