@@ -37,6 +37,9 @@ enum Command {
     Generate(Box<commands::generate::Args>),
     /// Plot a dataset: space-time images of 1-D fields, snapshot heat maps of 2-D fields.
     Plot(commands::plot::Args),
+    /// Discover governing equations from data (SINDy): from a CSV/NPZ time series or a simulated
+    /// catalogue problem (--from lorenz --noise 0.01); prints the equations, writes JSON and a plot.
+    Discover(Box<commands::discover::Args>),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Pdes(args) => commands::pdes::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Plot(args) => commands::plot::run(&args),
+        Command::Discover(args) => commands::discover::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -101,3 +101,54 @@ fn burgers_weak_form_under_noise() {
     let strong = PdeFind::default().fit(&f).unwrap();
     assert_ne!(strong.support(0), ["u*u_x", "u_xx"], "{strong}");
 }
+
+/// Burgers data from `ai4de-pde`'s pseudo-spectral ETDRK4 solver (not the closed form).
+#[test]
+fn burgers_from_the_pde_solver() {
+    use ai4de_pde::d1::burgers::solve_burgers;
+    use ai4de_pde::d1::semilinear::Stepper;
+    let n = 128;
+    let l = 2.0 * std::f64::consts::PI;
+    let x: Vec<f64> = (0..n).map(|j| j as f64 * l / n as f64).collect();
+    let u0: Vec<f64> = x
+        .iter()
+        .map(|x| x.sin() + 0.5 * (2.0 * x + 1.0).cos())
+        .collect();
+    let t: Vec<f64> = (0..=200).map(|i| i as f64 * 0.01).collect();
+    let (u, _) = solve_burgers(&u0, l, NU, &t, 0.0025, Stepper::Etdrk4).unwrap();
+    let f = Field1d::new(t, x, u, "u", true).unwrap();
+    let m = PdeFind::default().fit(&f).unwrap();
+    assert_eq!(m.support(0), ["u*u_x", "u_xx"], "{m}");
+    assert!((m.coefficient(0, "u*u_x") + 1.0).abs() < 1e-3, "{m}");
+    assert!((m.coefficient(0, "u_xx") - NU).abs() < 1e-3 * NU, "{m}");
+}
+
+/// Kuramoto–Sivashinsky `u_t = −u u_x − u_xx − u_xxxx` (Kassam & Trefethen's set-up) from
+/// `ai4de-pde`'s ETDRK4 solver, on the chaotic attractor (t ∈ [40, 60]).
+///
+/// KNOWN FAILURE (issue 5, open): with the default BIC threshold selection PDE-FIND returns
+/// `u_t = 0.044 u − 0.936 u*u_x − 0.668 u_xx + 0.065 u^2*u_xx − 0.177 u*u_xxx − 0.783 u_xxxx +
+/// 0.035 u^2*u_xxxx`: the right terms dominate but four spurious ones survive. Not yet diagnosed
+/// (time-derivative accuracy at Δt = 0.1, or the criterion on 25 600 correlated rows).
+#[test]
+#[ignore = "known failure: spurious terms survive BIC selection on KS data (see doc comment)"]
+fn kuramoto_sivashinsky_from_the_pde_solver() {
+    use ai4de_pde::d1::ks::{kassam_trefethen_ic, solve_ks, KS_LENGTH};
+    use ai4de_pde::d1::semilinear::Stepper;
+    let n = 128;
+    let x: Vec<f64> = (0..n).map(|j| j as f64 * KS_LENGTH / n as f64).collect();
+    let u0 = kassam_trefethen_ic(&x);
+    // output every 0.1 from 0 (the solver wants equally spaced times); keep t >= 40
+    let times: Vec<f64> = (0..=600).map(|i| i as f64 * 0.1).collect();
+    let (u, _) = solve_ks(&u0, KS_LENGTH, &times, 0.02, Stepper::Etdrk4).unwrap();
+    let f = Field1d::new(times[400..].to_vec(), x, u[400 * n..].to_vec(), "u", true).unwrap();
+    let pf = PdeFind {
+        max_derivative: 4,
+        ..PdeFind::default()
+    };
+    let m = pf.fit(&f).unwrap();
+    assert_eq!(m.support(0), ["u*u_x", "u_xx", "u_xxxx"], "{m}");
+    for (term, v) in [("u*u_x", -1.0), ("u_xx", -1.0), ("u_xxxx", -1.0)] {
+        assert!((m.coefficient(0, term) - v).abs() < 1e-2, "{term}: {m}");
+    }
+}

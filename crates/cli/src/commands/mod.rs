@@ -1,4 +1,5 @@
 pub mod demo;
+pub mod discover;
 pub mod generate;
 pub mod pdes;
 pub mod plot;
