@@ -1,43 +1,12 @@
 //! The stepping loop allocates nothing per step: the number of heap allocations of a solve does
 //! not depend on how many steps it takes.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use ai4de_ode::{Event, FnSystem, Method, SaveAt, Solve};
 
-struct Counting;
+#[path = "common/no_alloc.rs"]
+mod no_alloc;
 
-thread_local! {
-    /// Allocations made by this thread only: the test harness's other threads allocate too.
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: the thread-local may already be gone while a thread shuts down.
-    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-}
-
-fn allocs() -> usize {
-    ALLOCS.with(Cell::get)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use no_alloc::allocations as allocs;
 
 fn oscillator() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
     FnSystem::new(2, |_t, y: &[f64], dy: &mut [f64]| {

@@ -2,6 +2,7 @@
 //! counting allocator): a per-thread allocation counter as the global allocator, and `Forced`,
 //! a stiff test system written once for `f64` and dual numbers, optionally with a singular mass
 //! matrix.
+#![allow(dead_code)] // `Forced` is only used by the stiff tests.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
