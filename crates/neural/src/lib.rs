@@ -1,0 +1,8 @@
+//! Neural surrogates for differential equations on [`burn`] (its pure-Rust `flex` CPU backend by
+//! default; a GPU backend behind the `vulkan` feature).
+//!
+//! * `models`: Fourier neural operators (1-D and 2-D), a U-Net baseline and DeepONet, each a
+//!   config plus a module.
+//! * training, evaluation and the surrogate-vs-solver comparison build on them.
+
+pub use burn;
