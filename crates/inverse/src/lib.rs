@@ -6,8 +6,16 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod fit;
+pub mod model;
 pub mod optim;
+pub mod stats;
 pub mod transform;
 
 pub use error::InverseError;
+pub use fit::{
+    fit, synthetic_experiment, Estimate, Experiment, FitOptions, FitResult, FitUnknown, Optimizer,
+    Shooting, Unknown,
+};
+pub use model::{OdeModel, Sensitivity};
 pub use transform::{ParamSpec, Scale};
