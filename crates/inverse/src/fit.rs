@@ -1001,6 +1001,88 @@ pub fn synthetic_experiment(
     })
 }
 
+/// Posterior samples of the unknowns by adaptive Metropolis ([`crate::mcmc`]), started at the
+/// fit's optimum with its Laplace covariance as the initial proposal.
+///
+/// The likelihood is the Gaussian one of the weighted residuals, `exp(−cost/s²)` with `s² = 1`
+/// when [`FitOptions::absolute_sigma`] holds, else the fit's `s²`; the prior is flat on the
+/// fitting scale (`ln p` for log-parameters) inside the bounds. Samples and summaries are
+/// returned in the natural parameters, in the order of `unknowns`.
+pub fn sample_posterior(
+    model: &OdeModel,
+    experiments: &[Experiment],
+    unknowns: &[FitUnknown],
+    result: &FitResult,
+    fit_opts: &FitOptions,
+    opts: &crate::mcmc::McmcOptions,
+) -> Result<crate::mcmc::McmcResult, InverseError> {
+    let prep = prepare(model, experiments, unknowns)?;
+    let res = Residuals::new(&prep, Shooting::Single)?;
+    let n = prep.specs.len();
+    if result.estimates.len() != n {
+        return Err(InverseError::DimensionMismatch {
+            what: "fit result (estimates)",
+            expected: n,
+            found: result.estimates.len(),
+        });
+    }
+    let scale = if fit_opts.absolute_sigma {
+        1.0
+    } else {
+        result.s2
+    };
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(InverseError::InvalidOption {
+            name: "mcmc",
+            reason: format!("noise scale s2 = {scale} is not positive (no degrees of freedom?)"),
+        });
+    }
+    let q0: Vec<f64> = prep
+        .specs
+        .iter()
+        .zip(&result.estimates)
+        .map(|(s, e)| s.to_q(e.value))
+        .collect();
+    let cov0: Vec<f64> = match &result.covariance_q {
+        Some(c) => c.iter().flatten().copied().collect(),
+        None => (0..n * n)
+            .map(|k| {
+                if k % (n + 1) == 0 {
+                    (1e-2 * q0[k / n].abs().max(1e-3)).powi(2)
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    };
+    let specs = &prep.specs;
+    let m = res.m;
+    let logp = |q: &[f64]| -> f64 {
+        let x: Vec<f64> = specs.iter().zip(q).map(|(s, &v)| s.from_q(v)).collect();
+        if !specs.iter().zip(&x).all(|(s, &v)| s.contains(v)) {
+            return f64::NEG_INFINITY;
+        }
+        let mut r = vec![0.0; m];
+        match res.eval(&x, &mut r, None) {
+            Ok(()) => {
+                let c = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
+                if c.is_finite() {
+                    -c / scale
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }
+            Err(_) => f64::NEG_INFINITY,
+        }
+    };
+    let out = crate::mcmc::adaptive_metropolis(logp, &q0, &cov0, opts)?;
+    Ok(out.map(|row| {
+        for (v, s) in row.iter_mut().zip(specs.iter()) {
+            *v = s.from_q(*v);
+        }
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

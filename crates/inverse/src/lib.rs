@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod fit;
+pub mod mcmc;
 pub mod model;
 pub mod optim;
 pub mod stats;
@@ -14,8 +15,9 @@ pub mod transform;
 
 pub use error::InverseError;
 pub use fit::{
-    fit, synthetic_experiment, Estimate, Experiment, FitOptions, FitResult, FitUnknown, Optimizer,
-    Shooting, Unknown,
+    fit, sample_posterior, synthetic_experiment, Estimate, Experiment, FitOptions, FitResult,
+    FitUnknown, Optimizer, Shooting, Unknown,
 };
+pub use mcmc::{adaptive_metropolis, McmcOptions, McmcResult};
 pub use model::{OdeModel, Sensitivity};
 pub use transform::{ParamSpec, Scale};
