@@ -343,6 +343,12 @@ impl<M: ExplicitRk> ExplicitRkStepper<M> {
     /// estimate of the dominant eigenvalue's modulus from the two last stages, both at `t + h`
     /// (Hairer & Wanner, *Solving ODEs II*, §IV.2, the stiffness test of DOPRI5). NaN for methods
     /// whose last two stages are not both at `c = 1` of an FSAL tableau.
+    ///
+    /// Both norms are weighted by the error scale `atol_m + rtol_m·max(|y_m|, |y1_m|)`: the ratio
+    /// then estimates the spectral radius of `D⁻¹JD` (`D` the diagonal of scales), which has the
+    /// eigenvalues of `J`. Unweighted, a stiff mode that lives in components many orders of
+    /// magnitude below the others (E5: 1e-3 against 1e-20) is invisible and the test never fires,
+    /// while the error control still sees it and Tsit5 crawls at its stability limit.
     pub(crate) fn stiffness_hrho(&self) -> f64 {
         let tab = &M::TABLEAU;
         let s = tab.stages();
@@ -359,8 +365,9 @@ impl<M: ExplicitRk> ExplicitRkStepper<M> {
                 let a = al.v - a_prev.get(j).map_or(0.0, |c| c.v);
                 dy += a * self.w.k[j * n + m];
             }
-            num += dk * dk;
-            den += dy * dy;
+            let sc = self.w.atol[m] + self.w.rtol[m] * self.w.y[m].abs().max(self.w.y1[m].abs());
+            num += (dk / sc) * (dk / sc);
+            den += (dy / sc) * (dy / sc);
         }
         // ‖y1 − Y_{s−1}‖ = |h|·‖Σ (a_sj − a_{s−1,j}) k_j‖, so |h|ρ = ‖Δk‖ / ‖Σ … k_j‖.
         if den > 0.0 {

@@ -62,6 +62,26 @@ fn stiff_problems_switch_and_match_the_test_set() {
 }
 
 #[test]
+fn stiffness_in_tiny_components_is_detected() {
+    // E5's stiff modes live in components of 1e-20 and below, next to y1 = 1.76e-3; with the
+    // Test Set's absolute tolerance the error control resolves them and Tsit5 crawls at its
+    // stability limit (200 000 steps reach only t ≈ 34 of 1e13). The error-weighted stiffness
+    // estimate sees them and switches.
+    let p = problems::get("e5").unwrap();
+    let sol = Solve::new(&p, (p.t0, p.t_end), &p.y0)
+        .method(Method::Auto)
+        .rtol(1e-8)
+        .atol(1e-24)
+        .max_steps(20_000)
+        .save_at(SaveAt::Final)
+        .run()
+        .unwrap();
+    assert!(sol.stats.jac_evals > 0, "{:?}", sol.stats);
+    assert_eq!(sol.t_final(), p.t_end);
+    assert!(sol.stats.steps < 10_000, "{:?}", sol.stats);
+}
+
+#[test]
 fn auto_is_much_cheaper_than_explicit_on_a_stiff_problem() {
     let p = problems::get("vdpol").unwrap();
     let auto = Solve::new(&p, (0.0, 2.0), &p.y0)
