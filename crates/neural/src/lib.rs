@@ -6,3 +6,8 @@
 //! * training, evaluation and the surrogate-vs-solver comparison build on them.
 
 pub use burn;
+
+mod error;
+pub mod models;
+
+pub use error::NeuralError;
