@@ -19,18 +19,25 @@
 //!   grid too coarse for the modes returns a typed error too (no panics on input shapes).
 //! * Data are channels-first; the trainer normalises inputs/outputs itself. FNOs accept any
 //!   `n >= 2·modes` (zero-shot super-resolution); they append the grid coordinate themselves
-//!   when `grid` is set, so the trainer passes only the physical input channels.
+//!   when `grid` is set, so the trainer passes only the physical input channels. U-Nets need
+//!   every spatial size to be a multiple of `2^levels`; DeepONet's branch has fixed sensors, so
+//!   its input grid must be `sensors` (its trunk can still be queried anywhere through
+//!   [`DeepOnet::forward_points`]).
 //! * Parameter count: [`AnyModel::num_params`] (burn's count of the built module) equals
 //!   [`ModelConfig::num_params`] (closed form, no allocation).
 
+pub mod deeponet;
 pub mod fno;
 pub(crate) mod spectral;
+pub mod unet;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use deeponet::{DeepOnet, DeepOnetConfig};
 pub use fno::{Fno1d, Fno1dConfig, Fno2d, Fno2dConfig, SpectralConv1d, SpectralConv2d};
+pub use unet::{Unet1d, Unet2d, UnetConfig};
 
 use crate::NeuralError;
 
@@ -43,6 +50,13 @@ pub enum ModelConfig {
     Fno1d(Fno1dConfig),
     /// Two-dimensional Fourier neural operator.
     Fno2d(Fno2dConfig),
+    /// One-dimensional U-Net.
+    Unet1d(UnetConfig),
+    /// Two-dimensional U-Net.
+    Unet2d(UnetConfig),
+    /// DeepONet on a 1-D or 2-D sensor grid (`sensors` has one or two entries).
+    #[serde(rename = "deeponet")]
+    DeepOnet(DeepOnetConfig),
 }
 
 impl ModelConfig {
@@ -51,6 +65,9 @@ impl ModelConfig {
         match self {
             ModelConfig::Fno1d(_) => "fno1d",
             ModelConfig::Fno2d(_) => "fno2d",
+            ModelConfig::Unet1d(_) => "unet1d",
+            ModelConfig::Unet2d(_) => "unet2d",
+            ModelConfig::DeepOnet(_) => "deeponet",
         }
     }
 
@@ -59,6 +76,9 @@ impl ModelConfig {
         match self {
             ModelConfig::Fno1d(_) => 1,
             ModelConfig::Fno2d(_) => 2,
+            ModelConfig::Unet1d(_) => 1,
+            ModelConfig::Unet2d(_) => 2,
+            ModelConfig::DeepOnet(c) => c.sensors.len(),
         }
     }
 
@@ -67,6 +87,9 @@ impl ModelConfig {
         match self {
             ModelConfig::Fno1d(c) => c.num_params(),
             ModelConfig::Fno2d(c) => c.num_params(),
+            ModelConfig::Unet1d(c) => c.num_params(1),
+            ModelConfig::Unet2d(c) => c.num_params(2),
+            ModelConfig::DeepOnet(c) => c.num_params(),
         }
     }
 
@@ -75,6 +98,8 @@ impl ModelConfig {
         match self {
             ModelConfig::Fno1d(c) => c.validate(),
             ModelConfig::Fno2d(c) => c.validate(),
+            ModelConfig::Unet1d(c) | ModelConfig::Unet2d(c) => c.validate(),
+            ModelConfig::DeepOnet(c) => c.validate(),
         }
     }
 
@@ -84,6 +109,9 @@ impl ModelConfig {
         Ok(match self {
             ModelConfig::Fno1d(c) => AnyModel::Fno1d(c.init(device)?),
             ModelConfig::Fno2d(c) => AnyModel::Fno2d(c.init(device)?),
+            ModelConfig::Unet1d(c) => AnyModel::Unet1d(c.init_1d(device)?),
+            ModelConfig::Unet2d(c) => AnyModel::Unet2d(c.init_2d(device)?),
+            ModelConfig::DeepOnet(c) => AnyModel::DeepOnet(c.init(device)?),
         })
     }
 }
@@ -96,6 +124,12 @@ pub enum AnyModel {
     Fno1d(Fno1d),
     /// See [`Fno2d`].
     Fno2d(Fno2d),
+    /// See [`Unet1d`].
+    Unet1d(Unet1d),
+    /// See [`Unet2d`].
+    Unet2d(Unet2d),
+    /// See [`DeepOnet`].
+    DeepOnet(DeepOnet),
 }
 
 impl AnyModel {
@@ -103,6 +137,9 @@ impl AnyModel {
         match self {
             AnyModel::Fno1d(_) => "fno1d",
             AnyModel::Fno2d(_) => "fno2d",
+            AnyModel::Unet1d(_) => "unet1d",
+            AnyModel::Unet2d(_) => "unet2d",
+            AnyModel::DeepOnet(_) => "deeponet",
         }
     }
 
@@ -110,6 +147,8 @@ impl AnyModel {
     pub fn forward_1d(&self, x: Tensor<3>) -> Result<Tensor<3>, NeuralError> {
         match self {
             AnyModel::Fno1d(m) => m.forward(x),
+            AnyModel::Unet1d(m) => m.forward(x),
+            AnyModel::DeepOnet(m) => m.forward_1d(x),
             _ => Err(NeuralError::WrongDimension {
                 model: self.name(),
                 expected: 2,
@@ -122,6 +161,8 @@ impl AnyModel {
     pub fn forward_2d(&self, x: Tensor<4>) -> Result<Tensor<4>, NeuralError> {
         match self {
             AnyModel::Fno2d(m) => m.forward(x),
+            AnyModel::Unet2d(m) => m.forward(x),
+            AnyModel::DeepOnet(m) => m.forward_2d(x),
             _ => Err(NeuralError::WrongDimension {
                 model: self.name(),
                 expected: 1,
@@ -144,6 +185,9 @@ mod tests {
         for c in [
             ModelConfig::Fno1d(Fno1dConfig::new(2, 3)),
             ModelConfig::Fno2d(Fno2dConfig::new(1, 1)),
+            ModelConfig::Unet1d(UnetConfig::new(1, 2)),
+            ModelConfig::Unet2d(UnetConfig::new(3, 1)),
+            ModelConfig::DeepOnet(DeepOnetConfig::new(1, 1, vec![64])),
         ] {
             let json = serde_json::to_string(&c).unwrap();
             assert!(
