@@ -243,11 +243,34 @@ fn read_at_most(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> 
     Ok(n)
 }
 
+/// Copies a compressed archive member into a new temporary file, unlinked at once (the open
+/// handle keeps it alive until the array is dropped), and returns the handle.
+fn inflate_to_temp(member: &mut impl Read, path: &Path) -> Result<File, DataError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = std::env::temp_dir().join(format!(
+        "ai4de-npz-{}-{}.npy",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(DataError::io("cannot create a temporary file for", &tmp))?;
+    let copied = std::io::copy(member, &mut f);
+    let _ = std::fs::remove_file(&tmp);
+    copied.map_err(DataError::io("cannot inflate a member of", path))?;
+    Ok(f)
+}
+
 /// The `.npy` members of an NPZ file (name without `.npy`, array).
 pub(crate) type NpzMembers = Vec<(String, NpyArray)>;
 
-/// The members of an NPZ file: stored (uncompressed) `.npy` arrays opened for random access,
-/// and the `metadata` member's JSON if present.
+/// The members of an NPZ file: `.npy` arrays opened for random access (stored members in place,
+/// deflated ones — `numpy.savez_compressed` — inflated into temporary files), and the
+/// `metadata` member's JSON if present.
 pub(crate) fn open_npz(path: &Path) -> Result<(NpzMembers, Option<Map<String, Value>>), DataError> {
     let zerr = |e: zip::result::ZipError| DataError::Zip {
         path: path.to_path_buf(),
@@ -274,20 +297,19 @@ pub(crate) fn open_npz(path: &Path) -> Result<(NpzMembers, Option<Map<String, Va
                 .and_then(|v| v.as_object().cloned());
             continue;
         }
-        if member.compression() != zip::CompressionMethod::Stored {
-            return Err(DataError::malformed(
-                path,
-                format!(
-                    "member {name}.npy is compressed (numpy.savez_compressed); ai4de reads uncompressed .npz files (numpy.savez)"
-                ),
-            ));
+        if member.compression() == zip::CompressionMethod::Stored {
+            let start = member.data_start();
+            drop(member);
+            let mut f = File::open(path).map_err(DataError::io("cannot open", path))?;
+            f.seek(SeekFrom::Start(0))
+                .map_err(DataError::io("cannot read", path))?;
+            arrays.push((name, NpyArray::open_at(path, f, start)?));
+        } else {
+            // numpy.savez_compressed: inflate the member once into an unlinked temporary file,
+            // which then serves random access like a stored member.
+            let f = inflate_to_temp(&mut member, path)?;
+            arrays.push((name, NpyArray::open_at(path, f, 0)?));
         }
-        let start = member.data_start();
-        drop(member);
-        let mut f = File::open(path).map_err(DataError::io("cannot open", path))?;
-        f.seek(SeekFrom::Start(0))
-            .map_err(DataError::io("cannot read", path))?;
-        arrays.push((name, NpyArray::open_at(path, f, start)?));
     }
     Ok((arrays, metadata))
 }

@@ -142,3 +142,49 @@ fn bytes_do_not_depend_on_the_thread_count() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An NPZ written by `numpy.savez_compressed` (deflated members) reads like a stored one: the
+/// ai4de archive is re-zipped with deflate and both are compared value by value.
+#[test]
+fn compressed_npz_reads_like_the_stored_one() {
+    use std::io::{Read, Write};
+    let dir = tempdir("compressed-npz");
+    let pde = HeatTest::d1();
+    let cfg = config(&[24], 6);
+    let stored = dir.join("stored.npz");
+    generate(
+        &pde,
+        &cfg,
+        &opts(&stored, 5, Format::Npz, Dtype::F64, 1),
+        &NoProgress,
+    )
+    .unwrap();
+    let deflated = dir.join("deflated.npz");
+    {
+        let mut src = zip::ZipArchive::new(std::fs::File::open(&stored).unwrap()).unwrap();
+        let mut dst = zip::ZipWriter::new(std::fs::File::create(&deflated).unwrap());
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let mut m = src.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            m.read_to_end(&mut bytes).unwrap();
+            dst.start_file(m.name(), o).unwrap();
+            dst.write_all(&bytes).unwrap();
+        }
+        dst.finish().unwrap();
+    }
+    assert!(
+        std::fs::metadata(&deflated).unwrap().len() < std::fs::metadata(&stored).unwrap().len()
+    );
+    let (a, b) = (open(&stored).unwrap(), open(&deflated).unwrap());
+    assert_eq!(a.fields, b.fields);
+    assert_eq!(a.coords, b.coords);
+    assert_eq!(a.metadata, b.metadata);
+    for i in 0..5 {
+        assert_eq!(
+            a.read_sample(i).unwrap().fields,
+            b.read_sample(i).unwrap().fields
+        );
+    }
+}
