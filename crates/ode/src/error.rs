@@ -85,4 +85,15 @@ pub enum OdeError {
     /// The mass matrix had a NaN or infinite entry.
     #[error("non-finite mass matrix entry at row {row}, column {col}")]
     NonFiniteMassMatrix { row: usize, col: usize },
+    /// A parameter value was rejected by [`ParametricSystem::set_params`](crate::sensitivity::ParametricSystem::set_params).
+    #[error("invalid parameter {name} = {value}: {reason}")]
+    InvalidParameter {
+        name: String,
+        value: f64,
+        reason: String,
+    },
+    /// A sensitivity computation needs a capability the system does not provide (e.g. the
+    /// right-hand side on dual numbers in `p`).
+    #[error("sensitivities unavailable: {what}")]
+    SensitivityUnavailable { what: String },
 }

@@ -17,6 +17,7 @@ pub mod linalg;
 pub mod mass;
 pub mod methods;
 pub mod problems;
+pub mod sensitivity;
 pub mod sparsity;
 pub mod system;
 pub mod tableau;

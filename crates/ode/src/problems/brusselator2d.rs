@@ -159,7 +159,7 @@ impl Brusselator2d {
 
     /// Periodic neighbours `(i − 1, i + 1)` of index `i`.
     #[inline]
-    fn around(&self, i: usize) -> (usize, usize) {
+    pub(crate) fn around(&self, i: usize) -> (usize, usize) {
         let n = self.n;
         (
             if i == 0 { n - 1 } else { i - 1 },

@@ -58,9 +58,11 @@
 
 use thiserror::Error;
 
+use crate::error::OdeError;
 use crate::faer::MatMut;
 use crate::jacobian::JacDual;
 use crate::mass::MassMatrix;
+use crate::sensitivity::{check_params, HyperDual64, ParametricSystem};
 use crate::sparsity::SparsityPattern;
 use crate::OdeSystem;
 
@@ -70,6 +72,7 @@ mod fhn;
 mod linear;
 mod lorenz;
 mod lotka;
+mod parametric;
 mod pendulum2;
 mod pleiades;
 mod vdp;
@@ -90,7 +93,9 @@ pub use linear::DampedOscillator;
 pub use lorenz::Lorenz;
 pub use lotka::LotkaVolterra;
 pub use pendulum2::DoublePendulum;
-pub use pleiades::{Pleiades, PLEIADES_BODIES, PLEIADES_REFERENCE_T3, PLEIADES_Y0};
+pub use pleiades::{
+    Pleiades, PLEIADES_BODIES, PLEIADES_MASS_NAMES, PLEIADES_REFERENCE_T3, PLEIADES_Y0,
+};
 pub use vdp::{VanDerPol, VDP_MU1_AMPLITUDE, VDP_MU1_PERIOD};
 
 pub use brusselator2d::Brusselator2d;
@@ -98,8 +103,8 @@ pub use e5::{E5, E5_REFERENCE, E5_T_END, E5_Y0};
 pub use hires::{Hires, HIRES_REFERENCE, HIRES_T_END, HIRES_Y0};
 pub use orego::{Oregonator, OREGO_REFERENCE, OREGO_T_END, OREGO_Y0};
 pub use pollu::{
-    Pollu, POLLU_MECHANISM, POLLU_RATES, POLLU_REACTIONS, POLLU_REFERENCE, POLLU_SPECIES,
-    POLLU_SPECIES_NAMES, POLLU_T_END, POLLU_Y0,
+    Pollu, POLLU_MECHANISM, POLLU_RATES, POLLU_RATE_NAMES, POLLU_REACTIONS, POLLU_REFERENCE,
+    POLLU_SPECIES, POLLU_SPECIES_NAMES, POLLU_T_END, POLLU_Y0,
 };
 pub use rober::{Robertson, ROBER_REFERENCE_T1E11, ROBER_T_END, ROBER_Y0};
 pub use rober_dae::RobertsonDae;
@@ -247,7 +252,7 @@ impl System {
             System::Linear(s) => s.param_mut(name),
             System::Lorenz(s) => s.param_mut(name),
             System::Arenstorf(s) => s.param_mut(name),
-            System::Pleiades(_) => None,
+            System::Pleiades(s) => s.param_mut(name),
             System::VanDerPol(s) => s.param_mut(name),
             System::LotkaVolterra(s) => s.param_mut(name),
             System::FitzHughNagumo(s) => s.param_mut(name),
@@ -255,7 +260,7 @@ impl System {
             System::Robertson(s) => s.param_mut(name),
             System::RobertsonDae(s) => s.param_mut(name),
             System::Hires(s) => s.param_mut(name),
-            System::Pollu(_) => None,
+            System::Pollu(s) => s.param_mut(name),
             System::Oregonator(s) => s.param_mut(name),
             System::E5(s) => s.param_mut(name),
             System::VanDerPolScaled(s) => s.param_mut(name),
@@ -330,6 +335,41 @@ impl OdeSystem for System {
     }
     fn mass_matrix(&self) -> Option<&MassMatrix> {
         each_system!(self, s => s.mass_matrix())
+    }
+}
+
+impl ParametricSystem for System {
+    fn n_params(&self) -> usize {
+        each_system!(self, s => s.n_params())
+    }
+    fn param_values(&self) -> Vec<f64> {
+        each_system!(self, s => s.param_values())
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<(), OdeError> {
+        each_system!(self, s => s.set_params(p))
+    }
+    fn param_names(&self) -> Vec<String> {
+        each_system!(self, s => s.param_names())
+    }
+    #[inline]
+    fn rhs_params_dual(
+        &self,
+        t: JacDual,
+        y: &[JacDual],
+        p: &[JacDual],
+        dy: &mut [JacDual],
+    ) -> bool {
+        each_system!(self, s => s.rhs_params_dual(t, y, p, dy))
+    }
+    #[inline]
+    fn rhs_params_hyperdual(
+        &self,
+        t: HyperDual64,
+        y: &[HyperDual64],
+        p: &[HyperDual64],
+        dy: &mut [HyperDual64],
+    ) -> bool {
+        each_system!(self, s => s.rhs_params_hyperdual(t, y, p, dy))
     }
 }
 
@@ -577,6 +617,54 @@ impl OdeSystem for Problem {
     }
 }
 
+/// The parameters are those of [`Problem::params`], in that order; [`set_params`](
+/// ParametricSystem::set_params) checks them like [`Problem::set_param`] (all or nothing).
+impl ParametricSystem for Problem {
+    fn n_params(&self) -> usize {
+        self.params.len()
+    }
+    fn param_values(&self) -> Vec<f64> {
+        self.param_values()
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<(), OdeError> {
+        check_params(p, self.params.len())?;
+        let mut next = self.clone();
+        for (param, &v) in self.params.iter().zip(p) {
+            next.set_param(param.name, v)
+                .map_err(|e| OdeError::InvalidParameter {
+                    name: param.name.to_string(),
+                    value: v,
+                    reason: e.to_string(),
+                })?;
+        }
+        *self = next;
+        Ok(())
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.params.iter().map(|p| p.name.to_string()).collect()
+    }
+    #[inline]
+    fn rhs_params_dual(
+        &self,
+        t: JacDual,
+        y: &[JacDual],
+        p: &[JacDual],
+        dy: &mut [JacDual],
+    ) -> bool {
+        self.system.rhs_params_dual(t, y, p, dy)
+    }
+    #[inline]
+    fn rhs_params_hyperdual(
+        &self,
+        t: HyperDual64,
+        y: &[HyperDual64],
+        p: &[HyperDual64],
+        dy: &mut [HyperDual64],
+    ) -> bool {
+        self.system.rhs_params_hyperdual(t, y, p, dy)
+    }
+}
+
 /// The stiff catalogue entries (see [`Problem::is_stiff`]).
 const STIFF: [&str; 11] = [
     "rober",
@@ -699,8 +787,8 @@ mod tests {
             Err(ProblemError::InvalidParameter { .. })
         ));
         assert_eq!(q.param("l1"), Some(1.0));
-        let e = get("pleiades").unwrap().set_param("m1", 1.0).unwrap_err();
-        assert!(e.to_string().contains("it has no parameters"));
+        let e = get("pleiades").unwrap().set_param("m0", 1.0).unwrap_err();
+        assert!(e.to_string().contains("known: m1, m2"));
     }
 
     #[test]

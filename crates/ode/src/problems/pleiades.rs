@@ -86,7 +86,15 @@ impl Default for Pleiades {
     }
 }
 
+/// Names of the masses `m1..m7` as catalogue parameters.
+pub const PLEIADES_MASS_NAMES: [&str; PLEIADES_BODIES] = ["m1", "m2", "m3", "m4", "m5", "m6", "m7"];
+
 impl Pleiades {
+    pub(crate) fn param_mut(&mut self, name: &str) -> Option<&mut f64> {
+        let i = PLEIADES_MASS_NAMES.iter().position(|n| *n == name)?;
+        Some(&mut self.masses[i])
+    }
+
     /// Total energy (kinetic plus potential), constant along solutions.
     pub fn energy(&self, y: &[f64]) -> f64 {
         const N: usize = PLEIADES_BODIES;
@@ -154,7 +162,11 @@ pub(crate) fn entry() -> Problem {
         "Hairer, Norsett & Wanner I, Sec. II.10, eq. (10.3); Mazzia & Magherini, Test Set for IVP \
          Solvers, rel. 2.4, Univ. of Bari (2008), problem PLEI",
         names,
-        Vec::<Param>::new(),
+        PLEIADES_MASS_NAMES
+            .iter()
+            .zip(Pleiades::default().masses)
+            .map(|(name, m)| Param::positive(name, m, "mass of the star (default i for star i)"))
+            .collect(),
         (0.0, 3.0),
         PLEIADES_Y0.to_vec(),
         Reference::Final {

@@ -171,7 +171,18 @@ impl Default for Pollu {
     }
 }
 
+/// Names of the rate constants `k1..k25` as catalogue parameters.
+pub const POLLU_RATE_NAMES: [&str; POLLU_REACTIONS] = [
+    "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13", "k14", "k15",
+    "k16", "k17", "k18", "k19", "k20", "k21", "k22", "k23", "k24", "k25",
+];
+
 impl Pollu {
+    pub(crate) fn param_mut(&mut self, name: &str) -> Option<&mut f64> {
+        let i = POLLU_RATE_NAMES.iter().position(|n| *n == name)?;
+        Some(&mut self.k[i])
+    }
+
     /// The 25 reaction rates `r_j(y)`.
     #[inline]
     pub fn rates<T: DualNum<Primitive = f64> + Copy>(&self, y: &[T]) -> [T; POLLU_REACTIONS] {
@@ -205,11 +216,55 @@ impl Pollu {
         ]
     }
 
+    /// The 25 reaction rates `r_j(y)` with the rate constants `k` as arguments.
+    #[inline]
+    pub(crate) fn rates_with<T: DualNum<Primitive = f64> + Copy>(
+        y: &[T],
+        k: &[T],
+    ) -> [T; POLLU_REACTIONS] {
+        [
+            y[0] * k[0],
+            y[1] * y[3] * k[1],
+            y[4] * y[1] * k[2],
+            y[6] * k[3],
+            y[6] * k[4],
+            y[6] * y[5] * k[5],
+            y[8] * k[6],
+            y[8] * y[5] * k[7],
+            y[10] * y[1] * k[8],
+            y[10] * y[0] * k[9],
+            y[12] * k[10],
+            y[9] * y[1] * k[11],
+            y[13] * k[12],
+            y[0] * y[5] * k[13],
+            y[2] * k[14],
+            y[3] * k[15],
+            y[3] * k[16],
+            y[15] * k[17],
+            y[15] * k[18],
+            y[16] * y[5] * k[19],
+            y[18] * k[20],
+            y[18] * k[21],
+            y[0] * y[3] * k[22],
+            y[18] * y[0] * k[23],
+            y[19] * k[24],
+        ]
+    }
+
     /// The right-hand side for any scalar type of `num-dual` (`f64` included), written out as in
     /// the Test Set's `feval`.
     #[inline]
-    pub fn rhs_generic<T: DualNum<Primitive = f64> + Copy>(&self, _t: T, y: &[T], dy: &mut [T]) {
-        let r = self.rates(y);
+    pub fn rhs_generic<T: DualNum<Primitive = f64> + Copy>(&self, t: T, y: &[T], dy: &mut [T]) {
+        Self::assemble(t, &self.rates(y), dy);
+    }
+
+    /// `dy = S r`: the species balances of the 25 reaction rates `r` (the Test Set's `feval`).
+    #[inline]
+    pub(crate) fn assemble<T: DualNum<Primitive = f64> + Copy>(
+        _t: T,
+        r: &[T; POLLU_REACTIONS],
+        dy: &mut [T],
+    ) {
         dy[0] = -r[0] - r[9] - r[13] - r[22] - r[23]
             + r[1]
             + r[2]
@@ -309,7 +364,11 @@ pub(crate) fn entry() -> Problem {
         "J. G. Verwer, SIAM J. Sci. Comput. 15 (1994); Mazzia & Magherini, Test Set for IVP \
          Solvers, rel. 2.4, Univ. of Bari (2008), problem POLLU",
         &POLLU_SPECIES_NAMES,
-        Vec::<Param>::new(),
+        POLLU_RATE_NAMES
+            .iter()
+            .zip(POLLU_RATES)
+            .map(|(name, k)| Param::positive(name, k, "rate constant (Test Set value)"))
+            .collect(),
         (0.0, POLLU_T_END),
         POLLU_Y0.to_vec(),
         Reference::Final {
