@@ -18,11 +18,11 @@ SIZES=("$@")
 
 cargo build --release -q -p ai4de-neural --example bench_fno
 BIN=target/release/examples/bench_fno
-export RAYON_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "threads: $THREADS; runs: $RUNS"
+# nproc honours OMP_NUM_THREADS, so export only after printing the machine line.
+export RAYON_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
 for n in "${SIZES[@]}"; do
   log=$(mktemp)
   for r in $(seq "$RUNS"); do

@@ -4,8 +4,11 @@
 //! An FNO keeps only its `modes` lowest Fourier modes, so the transform it needs is a thin
 //! `2·modes × n` matrix (cosines and sines) rather than a full FFT. Li et al. (2021, "Fourier
 //! neural operator for parametric partial differential equations", ICLR, §4) note that the
-//! truncated transform can be written this way; on a CPU with `modes ≪ n` the dense product is one
-//! large GEMM, which is faster than a generic FFT followed by a slice (measured in [`super::fno`]).
+//! truncated transform can be written this way; on a CPU with `modes ≪ n` the dense product costs
+//! `O(n·modes)` per channel in a GEMM, against `O(n log n)` for an FFT followed by a slice.
+//! **Not yet measured against an FFT path:** burn 0.22's autodiff-capable `rfft`/`irfft` live in
+//! `burn-signal` (burn feature `signal`, which also enables `burn-flex/fft`); that feature is not
+//! enabled in this workspace, and the comparison is open.
 //!
 //! Normalisation is the "forward" convention: the forward transform divides by `n`, the inverse
 //! does not. The retained coefficients of a band-limited function are then the same at every
