@@ -9,6 +9,9 @@
 //! `W = c·M − J` (real or complex, dense or sparse LU), [`mass`] holds constant mass matrices
 //! (index-1 DAEs) and [`sparsity`] Jacobian patterns and their column colouring. The capabilities
 //! they use are optional methods of [`OdeSystem`].
+//!
+//! [`sensitivity`]: parametric systems `y' = f(t, y; p)` (the whole catalogue), forward
+//! sensitivities `∂y(t)/∂(p, y0)`, and continuous and discrete adjoints of scalar losses.
 #![forbid(unsafe_code)]
 
 pub mod error;

@@ -72,14 +72,38 @@
 //! as one augmented [`OdeSystem`] of dimension `n (1 + m)` ("simultaneous corrector" in CVODES'
 //! terms), so every method of the crate solves it, the stiff ones included. See
 //! [`ForwardSensitivity`] for the output.
+//!
+//! # Adjoint sensitivities of a scalar loss
+//!
+//! For `L = Σ_i ℓ_i(y(t_i)) + ∫ g(t, y, p) dt` ([`TrajectoryLoss`]; [`SquaredError`] is the
+//! least-squares misfit of a fit), the gradient `(∂L/∂p, ∂L/∂y0)` costs one forward and one
+//! backward solve whatever the number of parameters:
+//!
+//! * [`ContinuousAdjoint`]: `λ' = −Jᵀλ − ∂g/∂y`, `μ' = −(∂f/∂p)ᵀλ − ∂g/∂p` solved backward by
+//!   any method (stiff ones included: the adjoint system's exact Jacobian is provided) against
+//!   the stored forward trajectory (quintic Hermite between accepted steps).
+//! * [`DiscreteAdjoint`]: the exact gradient of an explicit Runge–Kutta method's computed
+//!   solution with its step sequence frozen (reverse sweep through each step's stages).
+//!
+//! Which to use: forward sensitivities cost about `1 + m` right-hand-side evaluations per
+//! step for `m` columns, and give the whole `∂y(t_i)/∂(p, y0)` (what Levenberg–Marquardt
+//! needs); an adjoint gives one gradient for the price of roughly two to four solves plus the
+//! vector–Jacobian products, which are `n + n_p` dual evaluations each unless the system
+//! provides [`ParametricSystem::vjp_y`] / [`ParametricSystem::vjp_p`]. So the adjoint pays off
+//! for many parameters *and* cheap VJPs; with dual-number VJPs, forward mode is usually as
+//! fast up to `m ≈ n`.
 use num_dual::Dual64;
 pub use num_dual::HyperDual64;
 
 use crate::error::OdeError;
 use crate::system::OdeSystem;
 
+mod adjoint;
+mod discrete;
 mod forward;
 
+pub use adjoint::{ContinuousAdjoint, Gradient, SquaredError, TrajectoryLoss};
+pub use discrete::{replay, DiscreteAdjoint, DiscreteGradient};
 pub use forward::{ForwardSensitivity, SensColumn, SensitivitySolution};
 
 /// An [`OdeSystem`] `y' = f(t, y; p)` with `n_params` real parameters `p`; see the
