@@ -148,6 +148,7 @@ fn csv_and_npz_input_and_ensemble_json() {
 fn pde_dataset_burgers() {
     let dir = tempdir("pde");
     let ds = dir.join("burgers.zarr");
+    let plot = dir.join("pde.png");
     let o = ai4de(&[
         "generate",
         "burgers",
@@ -166,10 +167,18 @@ fn pde_dataset_burgers() {
         "spectral",
         "--library",
         "pde:2:3",
+        "--plot",
+        plot.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stdout(&o);
     assert!(s.contains("u*u_x") && s.contains("u_xx"), "{s}");
+    // data, simulated model and difference panels
+    assert!(
+        s.contains("discovered model vs data: max |difference|"),
+        "{s}"
+    );
+    assert!(std::fs::metadata(&plot).unwrap().len() > 1000);
 }
 
 #[test]

@@ -36,5 +36,6 @@ pub use error::DiscoverError;
 pub use library::{Library, Term};
 pub use model::{DiscoveredSystem, Model, ModelJson};
 pub use optimize::{Coefficients, Criterion, Ensemble, Optimizer, Penalty, Sr3, Stlsq, Threshold};
+pub use pde::DiscoveredPde;
 pub use sindy::{Differentiation, Sindy, TimeSeries};
 pub use weak::{WeakForm, WeakPde};

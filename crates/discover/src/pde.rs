@@ -25,6 +25,7 @@ use crate::library::Library;
 use crate::model::Model;
 use crate::optimize::{self, mat_from_rows, Criterion, Optimizer, Stlsq, Threshold};
 use crate::weak::WeakPde;
+use ai4de_ode::OdeSystem;
 
 /// A scalar field `u(t, x)` on a tensor grid, row-major `t.len() × x.len()`.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +234,89 @@ impl PdeFind {
             coefficients,
             is_pde: true,
         })
+    }
+}
+
+/// A strong-form PDE model `u_t = Σ ξ_k θ_k(u, u_x, u_xx, …)` on a periodic uniform grid as an
+/// ODE system (method of lines, spectral derivatives), so that the discovered equation can be
+/// simulated and compared with the data it came from. Built by [`Model::pde_system`].
+#[derive(Debug, Clone)]
+pub struct DiscoveredPde {
+    n: usize,
+    period: f64,
+    max_derivative: usize,
+    terms: Vec<(crate::library::Term, f64)>,
+}
+
+impl Model {
+    /// The model as an ODE system on the periodic grid `x` (uniform, one period, the end point
+    /// not repeated), for a strong-form PDE-FIND model.
+    ///
+    /// # Errors
+    /// [`DiscoverError::InvalidOption`] for a model that is not a PDE model, a weak-form model
+    /// (its terms are integrals, not pointwise functions) or a grid that is not uniform.
+    pub fn pde_system(&self, x: &[f64]) -> Result<DiscoveredPde, DiscoverError> {
+        let invalid = |reason: String| DiscoverError::InvalidOption {
+            name: "model",
+            reason,
+        };
+        if !self.is_pde || self.variables.len() != 1 {
+            return Err(invalid(
+                "cannot simulate as a PDE: not a one-field PDE-FIND model".into(),
+            ));
+        }
+        let features = self.library.features();
+        let max_derivative = features.len().saturating_sub(1);
+        let probe = vec![1.0; features.len()];
+        let mut terms = Vec::new();
+        for (k, term) in self.library.terms().iter().enumerate() {
+            let c = self.coefficients.values[k];
+            if c == 0.0 {
+                continue;
+            }
+            if !term.eval(&probe).is_finite() {
+                return Err(invalid(format!(
+                    "cannot simulate term '{}' pointwise (a weak-form model); refit with a strong-form derivative to simulate",
+                    term.name(features)
+                )));
+            }
+            terms.push((term.clone(), c));
+        }
+        let h = check_uniform("PDE simulation", x)?;
+        if x.len() < 4 {
+            return Err(invalid(format!(
+                "a grid of {} points is too small",
+                x.len()
+            )));
+        }
+        Ok(DiscoveredPde {
+            n: x.len(),
+            period: h * x.len() as f64,
+            max_derivative,
+            terms,
+        })
+    }
+}
+
+impl OdeSystem for DiscoveredPde {
+    fn dim(&self) -> usize {
+        self.n
+    }
+    fn rhs(&self, _t: f64, u: &[f64], du: &mut [f64]) {
+        let derivs: Vec<Vec<f64>> = (1..=self.max_derivative)
+            .map(|m| spectral_derivative(u, self.period, m))
+            .collect();
+        let mut feat = vec![0.0; 1 + self.max_derivative];
+        for j in 0..self.n {
+            feat[0] = u[j];
+            for (m, d) in derivs.iter().enumerate() {
+                feat[1 + m] = d[j];
+            }
+            du[j] = self.terms.iter().map(|(t, c)| c * t.eval(&feat)).sum();
+        }
+    }
+    fn is_autonomous(&self) -> bool {
+        true
     }
 }
 

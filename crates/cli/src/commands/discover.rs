@@ -466,8 +466,60 @@ fn run_pde_dataset(args: &Args, ds: &ai4de_data::Dataset) -> Result<()> {
         })?;
         println!("model written to {}", path.display());
     }
-    if args.plot.is_some() {
-        eprintln!("note: --plot is not available for PDE models yet; nothing plotted");
+    if let Some(path) = &args.plot {
+        plot_pde(path, &f, &model)?;
+        println!("plot written to {}", path.display());
     }
+    Ok(())
+}
+
+/// Space–time maps of the data and of the discovered PDE simulated from the data's first
+/// snapshot (periodic strong-form models), with their difference; the data alone otherwise.
+fn plot_pde(path: &Path, f: &ai4de_discover::pde::Field1d, model: &Model) -> Result<()> {
+    use ai4de_report::{plot_heatmap, HeatPanel, HeatmapPlot};
+    let (nt, nx) = (f.t.len(), f.x.len());
+    let extent = |v: &[f64]| (v[0], v[v.len() - 1]);
+    let panel = |title: &str, values: Vec<f64>| {
+        HeatPanel::new(title, values, nt, nx, extent(&f.x), extent(&f.t))
+    };
+    let mut plot = HeatmapPlot::new(format!("{}: data and discovered model", f.name))
+        .labels("x", "t")
+        .value_label(&f.name)
+        .with_panel(panel("data", f.u.clone()));
+    let simulated = if f.periodic {
+        model
+            .pde_system(&f.x)
+            .map_err(anyhow::Error::from)
+            .and_then(|sys| {
+                Ok(Solve::new(&sys, (f.t[0], f.t[nt - 1]), &f.u[..nx])
+                    .method(Method::Auto)
+                    .rtol(1e-6)
+                    .atol(1e-8)
+                    .save_at(SaveAt::Times(f.t.clone()))
+                    .run()?)
+            })
+    } else {
+        Err(anyhow::anyhow!(
+            "the field is not periodic (the simulation uses spectral derivatives)"
+        ))
+    };
+    match simulated {
+        Ok(sol) if sol.len() == nt => {
+            let diff: Vec<f64> = sol.y.iter().zip(&f.u).map(|(m, d)| m - d).collect();
+            let worst = diff.iter().map(|v| v.abs()).fold(0.0, f64::max);
+            println!("discovered model vs data: max |difference| {worst:.3e} over the data span");
+            plot = plot
+                .with_panel(panel("discovered model", sol.y))
+                .with_panel(panel("model - data", diff));
+        }
+        Ok(sol) => eprintln!(
+            "warning: the discovered model stopped at t = {} before the end of the data; plotting the data only",
+            sol.t_final()
+        ),
+        Err(e) => eprintln!(
+            "warning: the discovered model could not be simulated over the data span ({e:#}); plotting the data only"
+        ),
+    }
+    plot_heatmap(path, &plot).with_context(|| format!("plotting to {}", path.display()))?;
     Ok(())
 }
