@@ -40,6 +40,10 @@ enum Command {
     /// Discover governing equations from data (SINDy): from a CSV/NPZ time series or a simulated
     /// catalogue problem (--from lorenz --noise 0.01); prints the equations, writes JSON and a plot.
     Discover(Box<commands::discover::Args>),
+    /// Fit parameters (and initial states) of a catalogue problem to data (CSV/NPZ, or
+    /// --synthetic): Levenberg-Marquardt or L-BFGS, bounds and log-parameters, single or multiple
+    /// shooting; standard errors, 95% intervals, optional MCMC; JSON and a data-vs-fit plot.
+    Fit(Box<commands::fit::Args>),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(&args),
         Command::Plot(args) => commands::plot::run(&args),
         Command::Discover(args) => commands::discover::run(&args),
+        Command::Fit(args) => commands::fit::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 pub mod demo;
 pub mod discover;
+pub mod fit;
 pub mod generate;
 pub mod pdes;
 pub mod plot;
