@@ -379,3 +379,61 @@ fn bad_input_gives_typed_errors() {
     );
     assert!(e.to_string().contains("lambda = 100"), "{e}");
 }
+
+/// The forward sensitivities from `ai4de-ode` and the finite-difference fallback agree (to the
+/// accuracy of the differences), with respect to parameters and initial states, on non-stiff
+/// and stiff problems.
+#[test]
+fn forward_and_finite_difference_sensitivities_agree() {
+    use ai4de_inverse::Sensitivity;
+    for (name, times, wrt_y0) in [
+        ("lotka", grid(0.5, 10.0, 20), vec![0usize, 1]),
+        ("fhn", grid(1.0, 60.0, 20), vec![0]),
+        (
+            "rober",
+            (0..15).map(|i| 10f64.powf(-4.0 + 0.5 * i as f64)).collect(),
+            vec![],
+        ),
+    ] {
+        let fwd = OdeModel::new(problems::get(name).unwrap());
+        assert_eq!(fwd.sensitivity, Sensitivity::Forward);
+        let mut fd = fwd.clone();
+        fd.sensitivity = Sensitivity::FiniteDifference;
+        let p = fwd.problem.param_values();
+        let wrt_p: Vec<usize> = (0..p.len()).collect();
+        let y0 = fwd.problem.y0.clone();
+        let (ya, sa) = fwd
+            .solve_sens(&p, 0.0, &y0, &times, &wrt_p, &wrt_y0)
+            .unwrap();
+        let (yb, sb) = fd
+            .solve_sens(&p, 0.0, &y0, &times, &wrt_p, &wrt_y0)
+            .unwrap();
+        let n = fwd.dim();
+        let nk = wrt_p.len() + wrt_y0.len();
+        for (a, b) in ya.iter().zip(&yb) {
+            assert!(
+                (a - b).abs() <= 1e-6 * a.abs() + 1e-11,
+                "{name}: y {a} vs {b}"
+            );
+        }
+        // compare each sensitivity column relative to its own scale over all times and states
+        for k in 0..nk {
+            let col =
+                |s: &[f64]| -> Vec<f64> { (0..times.len() * n).map(|r| s[r * nk + k]).collect() };
+            let (ca, cb) = (col(&sa), col(&sb));
+            let scale = ca.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let err = ca
+                .iter()
+                .zip(&cb)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            println!(
+                "{name} column {k}: max |forward - fd| / max |forward| = {:.1e}",
+                err / scale
+            );
+            assert!(
+                err <= 1e-5 * scale,
+                "{name} column {k}: {err} vs scale {scale}"
+            );
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use ai4de_inverse::{
     fit, sample_posterior, synthetic_experiment, Experiment, FitOptions, FitResult, FitUnknown,
-    McmcOptions, McmcResult, OdeModel, Optimizer, Shooting,
+    McmcOptions, McmcResult, OdeModel, Optimizer, Sensitivity, Shooting,
 };
 use ai4de_ode::{problems, SaveAt, Solve};
 use anyhow::{bail, Context, Result};
@@ -86,6 +86,10 @@ pub struct Args {
     /// Posterior samples per chain by adaptive Metropolis (4 chains, N/2 warm-up steps); 0: none.
     #[arg(long, default_value_t = 0)]
     pub mcmc: usize,
+    /// Sensitivities for the Jacobian: forward (sensitivity equations, default) or fd (central
+    /// finite differences).
+    #[arg(long, default_value = "forward")]
+    pub sensitivity: String,
     /// Solver relative tolerance.
     #[arg(long, default_value_t = 1e-10)]
     pub rtol: f64,
@@ -264,6 +268,11 @@ pub fn run(args: &Args) -> Result<()> {
     let mut model = OdeModel::new(problem.clone());
     model.rtol = args.rtol;
     model.atol = args.atol;
+    model.sensitivity = match args.sensitivity.as_str() {
+        "forward" => Sensitivity::Forward,
+        "fd" => Sensitivity::FiniteDifference,
+        other => bail!("unknown sensitivity '{other}' (known: forward, fd)"),
+    };
     let truth = problem.param_values();
 
     // unknowns
@@ -500,6 +509,7 @@ fn to_json(
     let mut v = json!({
         "problem": problem,
         "method": res.optimizer,
+        "sensitivity": args.sensitivity,
         "shooting": args.shooting,
         "data": match &args.data {
             Some(p) => json!({ "file": p.display().to_string() }),

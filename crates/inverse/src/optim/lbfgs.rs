@@ -156,7 +156,7 @@ pub fn lbfgs<O: Objective + ?Sized>(
             }
             dg = dot(&d, &g);
         }
-        let (alpha, f_new) = wolfe_search(
+        let (alpha, f_new) = match wolfe_search(
             obj,
             &x,
             f,
@@ -166,7 +166,16 @@ pub fn lbfgs<O: Objective + ?Sized>(
             &mut g_new,
             &mut rep,
             opts.max_failures,
-        )?;
+        ) {
+            Ok(v) => v,
+            // after progress has been made, a failed line search means the objective's
+            // accuracy is reached: keep the current (best) point
+            Err(InverseError::LineSearchFailed { .. }) if rep.iterations > 1 => {
+                rep.termination = Termination::NoProgress;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         let _ = alpha;
         // update history
         let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();

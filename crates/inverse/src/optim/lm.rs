@@ -62,6 +62,10 @@ pub enum Termination {
     GradientTolerance,
     /// The residuals are exactly zero.
     ZeroResidual,
+    /// L-BFGS: the line search found no point better than the current one although the
+    /// gradient test has not passed (the objective's own accuracy is reached; SciPy's
+    /// "abnormal termination in line search"). Counted as converged.
+    NoProgress,
     /// The iteration limit was reached before any test passed (the result is the best point).
     MaxIterations,
 }
