@@ -44,6 +44,17 @@ enum Command {
     /// --synthetic): Levenberg-Marquardt or L-BFGS, bounds and log-parameters, single or multiple
     /// shooting; standard errors, 95% intervals, optional MCMC; JSON and a data-vs-fit plot.
     Fit(Box<commands::fit::Args>),
+    /// Train a neural surrogate (FNO, U-Net, DeepONet, pointwise baseline) on a dataset; writes
+    /// the model, checkpoints (resumable) and training curves.
+    Train(Box<commands::train::Args>),
+    /// Evaluate a trained surrogate: PDEBench metrics on the test split or other datasets
+    /// (super-resolution), rollout error curves, inference time, plots.
+    Eval(Box<commands::eval::Args>),
+    /// Run a trained surrogate on an input array (.npy in, .npy out).
+    Predict(commands::predict::Args),
+    /// Surrogate vs solver: solver time, surrogate time and error, the cheapest solver with the
+    /// same error, and the break-even number of queries.
+    Compare(commands::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +87,10 @@ fn main() -> ExitCode {
         Command::Plot(args) => commands::plot::run(&args),
         Command::Discover(args) => commands::discover::run(&args),
         Command::Fit(args) => commands::fit::run(&args),
+        Command::Train(args) => commands::train::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+        Command::Predict(args) => commands::predict::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,15 @@
 
 pub use burn;
 
+pub mod baseline;
+pub mod card;
+pub mod checkpoint;
+pub mod compare;
+pub mod data;
 mod error;
+pub mod eval;
+pub mod metrics;
 pub mod models;
+pub mod train;
 
 pub use error::NeuralError;

@@ -33,6 +33,12 @@ pub struct Args {
     /// Skip the plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Skip the neural-surrogate part (generate -> train -> eval -> compare on Burgers).
+    #[arg(long)]
+    pub no_surrogate: bool,
+    /// Training epochs of the surrogate part.
+    #[arg(long, default_value_t = 30)]
+    pub surrogate_epochs: usize,
 }
 
 /// Mixed error `max_i |a_i − b_i| / max(1, |b_i|)`.
@@ -223,5 +229,130 @@ pub fn run(args: &Args) -> Result<()> {
         args.out.display(),
         if args.no_plots { "" } else { " and one PNG" }
     )?;
+    if !args.no_surrogate {
+        surrogate(args, &mut out)?;
+    }
+    Ok(())
+}
+
+/// The end-to-end surrogate run of the quick start: a small FNO Burgers set (nu = 0.1, 128
+/// points, 200 samples) is generated, a surrogate u(0) -> u(1) is trained for a few epochs,
+/// evaluated on the held-out test split and compared with the spectral solver.
+fn surrogate(args: &Args, out: &mut impl Write) -> Result<()> {
+    use ai4de_neural::card::{fit, FitOptions, SplitOptions};
+    use ai4de_neural::compare::{compare, CompareOptions};
+    use ai4de_neural::data::{DataOptions, NormKind};
+    use ai4de_neural::eval::{evaluate, EvalOptions, EvalSplit};
+    use ai4de_neural::train::{AutoTrainProgress, Schedule, TrainConfig};
+
+    let dir = args.out.join("surrogate");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    writeln!(
+        out,
+        "\nsurrogate: generate -> train -> eval -> compare (FNO Burgers set-up, nu = 0.1, 128 points)"
+    )?;
+    let data = dir.join("burgers128.zarr");
+    let pde = ai4de_pde::get("burgers")?;
+    let cfg = ai4de_pde::GenConfig {
+        grid: vec![128],
+        steps: Some(2),
+        ..Default::default()
+    };
+    let mut gopts = ai4de_data::GenerateOptions::new(200, data.clone());
+    gopts.seed = 1;
+    gopts.force = true;
+    let g = ai4de_data::generate(pde.as_ref(), &cfg, &gopts, &ai4de_data::NoProgress)?;
+    writeln!(
+        out,
+        "  generated {} samples in {:.2} s -> {}",
+        g.samples,
+        g.seconds,
+        data.display()
+    )?;
+    let epochs = args.surrogate_epochs.max(1);
+    let opts = FitOptions {
+        data: DataOptions::default(),
+        split: SplitOptions {
+            n_train: None,
+            n_val: Some(20),
+            n_test: Some(20),
+            val_frac: 0.0,
+            test_frac: 0.0,
+        },
+        in_norm: NormKind::Channel,
+        out_norm: NormKind::Channel,
+        train: TrainConfig {
+            epochs,
+            batch: 20,
+            lr: 3e-3,
+            weight_decay: 1e-4,
+            schedule: Schedule::Cosine,
+            seed: 0,
+            ..TrainConfig::default()
+        },
+        resume: false,
+        stop_after: None,
+    };
+    let model_dir = dir.join("model");
+    if model_dir.join("checkpoints").exists() {
+        std::fs::remove_dir_all(model_dir.join("checkpoints"))?;
+    }
+    let spec = crate::commands::train::demo_spec;
+    let fit = fit(
+        &data,
+        &spec,
+        &opts,
+        &model_dir,
+        &mut AutoTrainProgress::new(std::time::Duration::from_secs(5)),
+    )?;
+    writeln!(out, "  trained {}", ai4de_neural::eval::describe(&fit.card))?;
+    let ev = evaluate(
+        &model_dir,
+        &EvalOptions {
+            dataset: None,
+            split: EvalSplit::Test,
+            max_samples: None,
+            sub: None,
+            plots: if args.no_plots { 0 } else { 2 },
+            batch: 20,
+            out: dir.join("eval"),
+        },
+    )?;
+    writeln!(
+        out,
+        "  test ({} samples): relative L2 {:.3e}, nRMSE {:.3e}, max error {:.3e}; inference \
+         {:.2e} s/sample batched",
+        ev.samples, ev.metrics.rel_l2, ev.metrics.nrmse, ev.metrics.max_error, ev.inference.batched
+    )?;
+    let cmp = compare(
+        &model_dir,
+        &CompareOptions {
+            samples: 8,
+            batch: 20,
+            out: dir.join("compare"),
+        },
+    )?;
+    writeln!(
+        out,
+        "  solver at 128 points: {:.2e} s/sample; cheapest solver as accurate as the surrogate: {}",
+        cmp.solver.seconds,
+        cmp.cheapest_matching
+            .as_ref()
+            .map_or("none tried".to_string(), |c| format!(
+                "{:?} points, dt x{}, {:.2e} s/sample, rel L2 {:.2e}",
+                c.grid,
+                c.step_factor,
+                c.seconds,
+                c.rel_l2.unwrap_or(f64::NAN)
+            ))
+    )?;
+    writeln!(
+        out,
+        "  break-even: {} queries vs the 128-point solver (data {:.1} s + training {:.1} s up front)",
+        cmp.break_even_vs_solver.map_or("never".to_string(), |q| format!("{:.0}", q.ceil())),
+        cmp.data_seconds,
+        cmp.train_seconds
+    )?;
+    writeln!(out, "wrote {}", dir.display())?;
     Ok(())
 }

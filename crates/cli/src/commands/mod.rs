@@ -1,8 +1,12 @@
+pub mod compare;
 pub mod demo;
 pub mod discover;
+pub mod eval;
 pub mod fit;
 pub mod generate;
 pub mod pdes;
 pub mod plot;
+pub mod predict;
 pub mod problems;
 pub mod solve;
+pub mod train;

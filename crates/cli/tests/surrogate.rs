@@ -1,0 +1,168 @@
+//! `ai4de train`, `eval`, `predict` and `compare` end to end on a tiny Burgers set (1-2 epochs):
+//! outputs exist and parse, resume continues a stopped run, bad input is a one-line error.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ai4de(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ai4de"))
+        .args(args)
+        .output()
+        .expect("the ai4de binary runs")
+}
+
+fn ok(o: Output) -> String {
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        out,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ai4de-cli-sur-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn train_eval_predict_compare_on_tiny_burgers() {
+    let dir = tempdir("e2e");
+    let data = dir.join("b.zarr");
+    ok(ai4de(&[
+        "generate",
+        "burgers",
+        "--samples",
+        "24",
+        "--grid",
+        "32",
+        "--steps",
+        "3",
+        "--seed",
+        "1",
+        "--out",
+        s(&data),
+    ]));
+    let model = dir.join("model");
+    let train = |extra: &[&str]| {
+        let mut a = vec![
+            "train",
+            "pointmlp",
+            "--data",
+            s(&data),
+            "--out",
+            s(&model),
+            "--epochs",
+            "2",
+            "--batch",
+            "4",
+            "--width",
+            "8",
+            "--nval",
+            "4",
+            "--ntest",
+            "4",
+        ];
+        a.extend_from_slice(extra);
+        ai4de(&a)
+    };
+    // Stop after one epoch, then resume to two.
+    ok(train(&["--stop-after", "1"]));
+    let card = json(&model.join("model.json"));
+    assert_eq!(card["epochs_done"], 1);
+    ok(train(&[]));
+    let card = json(&model.join("model.json"));
+    assert_eq!(card["epochs_done"], 2);
+    assert_eq!(card["split"]["test"].as_array().unwrap().len(), 4);
+    assert!(model.join("model.safetensors").is_file());
+    assert!(model.join("curves.png").is_file());
+    assert_eq!(
+        json(&model.join("curves.json")).as_array().unwrap().len(),
+        2
+    );
+
+    let out = ok(ai4de(&["eval", s(&model), "--plots", "1"]));
+    assert!(out.contains("rel L2"), "{out}");
+    let ev = json(&model.join("eval").join("summary.json"));
+    let rel = ev[0]["metrics"]["rel_l2"].as_f64().unwrap();
+    assert!(rel.is_finite() && rel > 0.0);
+    assert_eq!(ev[0]["samples"], 4);
+    assert!(model.join("eval").join("sample-0-u.png").is_file());
+
+    // Super-resolution: the same model on a 64-point set.
+    let fine = dir.join("b64.zarr");
+    ok(ai4de(&[
+        "generate",
+        "burgers",
+        "--samples",
+        "3",
+        "--grid",
+        "64",
+        "--steps",
+        "3",
+        "--out",
+        s(&fine),
+    ]));
+    ok(ai4de(&[
+        "eval",
+        s(&model),
+        "--data",
+        s(&fine),
+        "--data",
+        s(&data),
+        "--plots",
+        "0",
+    ]));
+    let ev = json(&model.join("eval").join("summary.json"));
+    assert_eq!(ev[0]["grid"][0], 64);
+    assert_eq!(ev[1]["grid"][0], 32);
+
+    // predict: a [2, 32] array in, [2, 32] out.
+    let input = dir.join("in.npy");
+    let arr = ndarray::Array2::<f32>::from_shape_fn((2, 32), |(i, j)| ((i + j) as f32 * 0.3).sin());
+    ndarray_npy::write_npy(&input, &arr).unwrap();
+    let pred = dir.join("pred.npy");
+    ok(ai4de(&[
+        "predict",
+        s(&model),
+        "--input",
+        s(&input),
+        "--out",
+        s(&pred),
+    ]));
+    let p: ndarray::ArrayD<f32> = ndarray_npy::read_npy(&pred).unwrap();
+    assert_eq!(p.shape(), &[2, 32]);
+
+    let out = ok(ai4de(&["compare", s(&model), "--samples", "2"]));
+    assert!(out.contains("break-even"), "{out}");
+    let c = json(&model.join("compare").join("compare.json"));
+    assert!(c["solver"]["seconds"].as_f64().unwrap() > 0.0);
+    assert!(c["sweep"].as_array().unwrap().len() > 1);
+
+    // Bad input: one line, no panic.
+    let o = ai4de(&[
+        "train",
+        "nosuchmodel",
+        "--data",
+        s(&data),
+        "--out",
+        s(&dir.join("x")),
+    ]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
