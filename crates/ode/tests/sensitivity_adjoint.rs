@@ -320,3 +320,17 @@ fn discrete_adjoint_equals_differences_of_the_frozen_step_replay() {
         assert!(e < 1e-8, "{name} {method:?}: {e:e}\n{got:?}\n{fd:?}");
     }
 }
+
+#[test]
+fn continuous_adjoint_refuses_mass_matrices() {
+    let p = problems::get("rober_dae").unwrap();
+    let loss = loss_for(&p, 1.0);
+    let e = ContinuousAdjoint::new(&p, (p.t0, 1.0), &p.y0, &loss)
+        .method(Method::Rodas5P)
+        .run()
+        .unwrap_err();
+    assert!(
+        matches!(e, ai4de_ode::OdeError::SensitivityUnavailable { .. }),
+        "{e}"
+    );
+}

@@ -512,7 +512,8 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
     ///
     /// Errors: those of [`Solve::run`]; [`OdeError::InvalidSaveAt`] for observation times
     /// outside the span or out of order; [`OdeError::SensitivityUnavailable`] without
-    /// [`ParametricSystem::rhs_params_dual`]; [`OdeError::NonFiniteState`] if the loss or its
+    /// [`ParametricSystem::rhs_params_dual`] or with a mass matrix (not handled yet);
+    /// [`OdeError::NonFiniteState`] if the loss or its
     /// gradient is not finite.
     pub fn run(self) -> Result<Gradient, OdeError> {
         let sys = self.system;
@@ -522,6 +523,13 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
                 what: "y0",
                 expected: n,
                 found: self.y0.len(),
+            });
+        }
+        if sys.mass_matrix().is_some() {
+            // The adjoint of M y' = f is M^T λ' = −J^T λ − …; it is not implemented, and solving
+            // the M = I adjoint would give silently wrong gradients.
+            return Err(OdeError::SensitivityUnavailable {
+                what: "the continuous adjoint does not handle mass matrices (DAEs) yet; use ForwardSensitivity".into(),
             });
         }
         let times = self.loss.times();
