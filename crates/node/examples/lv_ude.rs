@@ -2,7 +2,7 @@
 //! the UDE and a pure neural ODE on noisy data over t ∈ [0, 3], recover the missing terms with
 //! SINDy, and compare extrapolation errors up to t = 6.
 //!
-//! `cargo run -p ai4de-node --release --example node_lv_ude`
+//! `cargo run -p ai4de-node --release --example lv_ude`
 use std::time::Instant;
 
 use ai4de_discover::{optimize, Library, Model, Optimizer, Stlsq, Threshold};

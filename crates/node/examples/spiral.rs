@@ -4,7 +4,7 @@
 //! lr 1e-3), solver (Dormand–Prince 5(4), rtol 1e-7, atol 1e-9, gradients through the solver)
 //! and L1 loss. Prints one JSON object per test evaluation, like `bench/node/spiral_torch.py`.
 //!
-//! `cargo run -p ai4de-node --release --example node_spiral -- [niters] [seed] [target]`
+//! `cargo run -p ai4de-node --release --example spiral -- [niters] [seed] [target]`
 use ai4de_node::{
     solve_forward, train, Activation, Batching, InputMap, Loss, Mlp, NeuralRhs, Optimizer,
     SolveOptions, SolveWorkspace, Tape, TrainOptions, Trajectory,
