@@ -11,9 +11,9 @@ cd "$(dirname "$0")/../.."
 RUNS=${1:-3}
 NITERS=${2:-2000}
 PY=${PYTHON:-/work/venvs/torch/bin/python}
-OUT=${OUT:-bench/node/out}
+OUT=${OUT:-target/bench-node}
 mkdir -p "$OUT"
-cargo build -p ai4de-node --release --example spiral >/dev/null 2>&1
+cargo build -p ai4de-node --release --example spiral --example mlp_bench >/dev/null 2>&1
 BIN=target/release/examples/spiral
 echo "machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" -c 'import torch, torchdiffeq; print("torch", torch.__version__, "threads", torch.get_num_threads(), "torchdiffeq", torchdiffeq.__version__)'
@@ -24,3 +24,8 @@ for seed in $(seq 0 $((RUNS - 1))); do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" bench/node/summarize.py "$OUT/log.jsonl"
+echo
+echo "per-call cost of the lean MLP and of one spiral training gradient:"
+cargo build -p ai4de-node --release --example mlp_bench >/dev/null 2>&1
+target/release/examples/mlp_bench
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

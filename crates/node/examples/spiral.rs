@@ -1,7 +1,8 @@
 //! `torchdiffeq`'s README example (`examples/ode_demo.py`) on ai4de's lean neural ODE: same data
 //! (1000 points of `dy/dt = y³·A` on [0, 25] from dopri5), network (Linear(2,50)–tanh–Linear(50,2)
 //! on `y³`, weights N(0, 0.1), zero biases), batches (10 times × 20 windows), optimiser (RMSprop,
-//! lr 1e-3), solver (Dormand–Prince 5(4), rtol 1e-7, atol 1e-9, gradients through the solver)
+//! lr 1e-3), solver (Dormand–Prince 5(4), rtol 1e-7, atol 1e-9, save times from the continuous extension, gradients
+//! through the solver)
 //! and L1 loss. Prints one JSON object per test evaluation, like `bench/node/spiral_torch.py`.
 //!
 //! `cargo run -p ai4de-node --release --example spiral -- [niters] [seed] [target]`
@@ -15,7 +16,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let niters: usize = args.get(1).map_or(Ok(2000), |s| s.parse())?;
     let seed: u64 = args.get(2).map_or(Ok(0), |s| s.parse())?;
     let target: f64 = args.get(3).map_or(Ok(0.0), |s| s.parse())?;
-    let opts = SolveOptions::default(); // dopri5, rtol 1e-7, atol 1e-9 (torchdiffeq's defaults)
+    // dopri5 at torchdiffeq's default tolerances (rtol 1e-7, atol 1e-9), save times by the
+    // continuous extension as torchdiffeq does
+    let opts = SolveOptions {
+        dense: true,
+        ..SolveOptions::default()
+    };
 
     // true system dy/dt = y³ A (row vector times A) = Aᵀ y³: a linear layer on y³ with W = Aᵀ
     let a = [[-0.1, 2.0], [-2.0, -0.1]];

@@ -36,6 +36,12 @@ pub struct SolveOptions {
     pub fixed_step: Option<f64>,
     /// Maximum number of accepted plus rejected steps per solve.
     pub max_steps: usize,
+    /// Adaptive solves only: step across the save times and evaluate the solution there with
+    /// the tableau's continuous extension (as `torchdiffeq` does), instead of ending a step on
+    /// every save time. Fewer steps when the save times are dense; the discrete adjoint then
+    /// differentiates the interpolant too. Needs a continuous extension without extra stages
+    /// (Dormand–Prince 5(4), Tsit5).
+    pub dense: bool,
 }
 
 impl Default for SolveOptions {
@@ -46,6 +52,7 @@ impl Default for SolveOptions {
             atol: 1e-9,
             fixed_step: None,
             max_steps: 100_000,
+            dense: false,
         }
     }
 }
@@ -60,6 +67,10 @@ pub struct Tape {
     stages: Vec<f64>,
     /// Number of accepted steps taken when save time `k` was reached.
     save_index: Vec<usize>,
+    /// Dense mode: per save time, the step it lies in and `θ` (`None`: it is `t[0]`).
+    save_theta: Vec<Option<(usize, f64)>>,
+    /// Whether the solve was recorded in dense mode.
+    dense: bool,
     /// The solution at the save times (`n_save × n`).
     ys: Vec<f64>,
     /// Right-hand-side evaluations of the last forward solve.
@@ -145,6 +156,18 @@ fn validate_options(o: &SolveOptions) -> Result<(), NodeError> {
             });
         }
     }
+    if o.dense
+        && o.fixed_step.is_none()
+        && (!o.tableau.dense.extra_c.is_empty() || o.tableau.dense.bi.len() < o.tableau.stages())
+    {
+        return Err(NodeError::InvalidConfig {
+            what: "dense",
+            reason: format!(
+                "{} has no continuous extension without extra stages",
+                o.tableau.name
+            ),
+        });
+    }
     if o.max_steps == 0 {
         return Err(NodeError::InvalidConfig {
             what: "max_steps",
@@ -184,6 +207,7 @@ pub fn solve_forward(
     tape.steps.clear();
     tape.stages.clear();
     tape.save_index.clear();
+    tape.save_theta.clear();
     tape.ys.clear();
     tape.n_eval = 0;
     tape.n_rejected = 0;
@@ -195,6 +219,11 @@ pub fn solve_forward(
     ws.err.resize(n, 0.0);
     tape.ys.extend_from_slice(y0);
     tape.save_index.push(0);
+    tape.save_theta.push(None);
+    let dense = opts.dense && opts.fixed_step.is_none();
+    tape.dense = dense;
+    let targets: &[f64] = if dense { &t[t.len() - 1..] } else { &t[1..] };
+    let mut next_save = 1usize;
 
     let mut tc = t[0];
     // K_0 = f(t, y): evaluated once, then carried over (FSAL) or re-evaluated.
@@ -206,7 +235,7 @@ pub fn solve_forward(
         None => initial_step(&ws.y, &ws.k[..n], opts, t[t.len() - 1] - t[0]),
     };
     let mut attempts = 0usize;
-    for &t_end in &t[1..] {
+    for &t_end in targets {
         let (n_sub, h_fixed) = match opts.fixed_step {
             Some(hf) => {
                 let m = ((t_end - tc) / hf).ceil().max(1.0);
@@ -302,6 +331,34 @@ pub fn solve_forward(
             // accept
             tape.steps.push((tc, h_try));
             tape.stages.extend_from_slice(&ws.ytmp[..s * n]);
+            if dense {
+                let t_new = if last { t_end } else { tc + h_try };
+                let step = tape.steps.len() - 1;
+                while next_save < t.len() && (t[next_save] <= t_new) {
+                    if last && next_save + 1 == t.len() {
+                        tape.ys.extend_from_slice(&ws.y1);
+                        tape.save_theta.push(Some((step, 1.0)));
+                        tape.save_index.push(step + 1);
+                        next_save += 1;
+                        break;
+                    }
+                    let theta_s = (t[next_save] - tc) / h_try;
+                    let base = tape.ys.len();
+                    tape.ys.extend_from_slice(&ws.y);
+                    for (i, row) in tab.dense.bi.iter().enumerate().take(s) {
+                        let w = h_try * dense_weight(row, theta_s);
+                        if w != 0.0 {
+                            for (v, kv) in tape.ys[base..].iter_mut().zip(&ws.k[i * n..(i + 1) * n])
+                            {
+                                *v += w * kv;
+                            }
+                        }
+                    }
+                    tape.save_theta.push(Some((step, theta_s)));
+                    tape.save_index.push(step + 1);
+                    next_save += 1;
+                }
+            }
             tc = if last { t_end } else { tc + h_try };
             std::mem::swap(&mut ws.y, &mut ws.y1);
             if tab.fsal {
@@ -318,10 +375,23 @@ pub fn solve_forward(
                 h = h.max(h_try * fac);
             }
         }
-        tape.ys.extend_from_slice(&ws.y);
-        tape.save_index.push(tape.steps.len());
+        if !dense {
+            tape.ys.extend_from_slice(&ws.y);
+            tape.save_index.push(tape.steps.len());
+        }
     }
     Ok(())
+}
+
+/// `b_i(θ) = Σ_p c_p θ^(p+1)` of a continuous extension row.
+fn dense_weight(row: &[ai4de_ode::tableau::Coef], theta: f64) -> f64 {
+    let mut acc = 0.0;
+    let mut pw = theta;
+    for c in row {
+        acc += c.v * pw;
+        pw *= theta;
+    }
+    acc
 }
 
 /// Hairer, Nørsett & Wanner I, §II.4, "starting step size" (first part: `0.01 ‖y0‖/‖f0‖`).
@@ -378,6 +448,9 @@ pub fn solve_backward(
         })
         .collect();
     g_theta.fill(0.0);
+    if tape.dense {
+        return backward_dense(rhs, theta, tape, tab, dl_dy, ws, g_theta, g_y0);
+    }
     ws.lam.clear();
     let n_save = tape.save_index.len();
     ws.lam.extend_from_slice(&dl_dy[(n_save - 1) * n..]);
@@ -426,6 +499,105 @@ pub fn solve_backward(
         for (l, d) in ws.lam.iter_mut().zip(&dl_dy[(k - 1) * n..k * n]) {
             *l += d;
         }
+    }
+    g_y0.copy_from_slice(&ws.lam);
+    if g_theta.iter().chain(g_y0.iter()).any(|v| !v.is_finite()) {
+        return Err(NodeError::NonFinite {
+            t: tape.steps.first().map_or(f64::NAN, |s| s.0),
+        });
+    }
+    Ok(())
+}
+
+/// The reverse sweep of a dense-mode solve: a save time inside step `n` is
+/// `y_k = y_n + h Σ_i b_i(θ_k) K_i`, so its cotangent adds `h b_i(θ_k) ȳ_k` to each `K̄_i` and
+/// `ȳ_k` to `ȳ_n`; the last save time is the last step's end.
+#[allow(clippy::too_many_arguments)]
+fn backward_dense(
+    rhs: &NeuralRhs,
+    theta: &[f64],
+    tape: &Tape,
+    tab: &ButcherTableau,
+    dl_dy: &[f64],
+    ws: &mut SolveWorkspace,
+    g_theta: &mut [f64],
+    g_y0: &mut [f64],
+) -> Result<(), NodeError> {
+    let n = tape.n;
+    let s = tab.stages();
+    let n_save = tape.save_theta.len();
+    ws.lam.clear();
+    ws.lam.resize(n, 0.0);
+    ws.kbar.resize(s * n, 0.0);
+    ws.ybar.resize(n, 0.0);
+    ws.acc.resize(n, 0.0);
+    // save k (k ≥ 1) still to account for, walking backwards; the last one is y_N itself
+    let mut k = n_save - 1;
+    if k >= 1 {
+        ws.lam.copy_from_slice(&dl_dy[k * n..(k + 1) * n]);
+        k -= 1;
+    }
+    for step in (0..tape.steps.len()).rev() {
+        let (tn, h) = tape.steps[step];
+        let stages = &tape.stages[step * s * n..(step + 1) * s * n];
+        for i in 0..s {
+            let hb = h * tab.b[i].v;
+            for (kb, l) in ws.kbar[i * n..(i + 1) * n].iter_mut().zip(&ws.lam) {
+                *kb = hb * l;
+            }
+        }
+        ws.acc.copy_from_slice(&ws.lam);
+        while k >= 1 {
+            let Some((st, th)) = tape.save_theta[k] else {
+                break;
+            };
+            if st != step {
+                break;
+            }
+            let d = &dl_dy[k * n..(k + 1) * n];
+            for (i, row) in tab.dense.bi.iter().enumerate().take(s) {
+                let w = h * dense_weight(row, th);
+                if w != 0.0 {
+                    for (kb, dv) in ws.kbar[i * n..(i + 1) * n].iter_mut().zip(d) {
+                        *kb += w * dv;
+                    }
+                }
+            }
+            for (a, dv) in ws.acc.iter_mut().zip(d) {
+                *a += dv;
+            }
+            k -= 1;
+        }
+        for i in (0..s).rev() {
+            let (kd, kr) = ws.kbar.split_at_mut(i * n);
+            if kr[..n].iter().all(|&v| v == 0.0) {
+                continue;
+            }
+            rhs.vjp_unchecked(
+                tn + tab.c[i].v * h,
+                theta,
+                &stages[i * n..(i + 1) * n],
+                &kr[..n],
+                &mut ws.rhs,
+                &mut ws.ybar,
+                g_theta,
+            );
+            for (a, yb) in ws.acc.iter_mut().zip(&ws.ybar) {
+                *a += yb;
+            }
+            for (j, a) in tab.a[i].iter().enumerate() {
+                if a.v != 0.0 {
+                    let ha = h * a.v;
+                    for (kb, yb) in kd[j * n..(j + 1) * n].iter_mut().zip(&ws.ybar) {
+                        *kb += ha * yb;
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut ws.lam, &mut ws.acc);
+    }
+    for (l, d) in ws.lam.iter_mut().zip(&dl_dy[..n]) {
+        *l += d;
     }
     g_y0.copy_from_slice(&ws.lam);
     if g_theta.iter().chain(g_y0.iter()).any(|v| !v.is_finite()) {
