@@ -196,13 +196,21 @@ n = len(fig_data)
 cols = 3
 rows = (n + cols - 1) // cols
 fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4 * rows), squeeze=False)
+# One colour per solver in every panel (a solver that failed on one problem must not shift the
+# colours of the others), and a legend that names every solver that appears anywhere.
+all_solvers = list(dict.fromkeys(s for _, ok in fig_data for s in ok))
+palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+colour = {s: palette[i % len(palette)] for i, s in enumerate(all_solvers)}
+handles = {}
 for ax, (name, ok) in zip(axes.flat, fig_data):
     for s, pts in ok.items():
         if not pts:
             continue
         pts = sorted(pts, key=lambda x: -x[0])
         style = "-o" if s.startswith("ai4de") else ("-s" if s.startswith("CVODE") else "--^")
-        ax.loglog([p[0] for p in pts], [p[1] for p in pts], style, ms=3, label=s)
+        (line,) = ax.loglog([p[0] for p in pts], [p[1] for p in pts], style, ms=3, label=s,
+                            color=colour[s])
+        handles.setdefault(s, line)
     ax.set_title(name)
     ax.set_xlabel("error")
     ax.set_ylabel("time [s]")
@@ -210,6 +218,7 @@ for ax, (name, ok) in zip(axes.flat, fig_data):
     ax.grid(True, which="both", alpha=0.3)
 for ax in list(axes.flat)[n:]:
     ax.axis("off")
-axes.flat[0].legend(fontsize=7)
+axes.flat[0].legend([handles[s] for s in all_solvers if s in handles],
+                    [s for s in all_solvers if s in handles], fontsize=7)
 fig.tight_layout()
 fig.savefig(f"{docs}/work-precision-stiff.png", dpi=110)
