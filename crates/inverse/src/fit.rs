@@ -21,17 +21,20 @@
 //! `m − n` degrees of freedom. For a log-parameter the interval is computed for `ln p` and
 //! mapped back (it is asymmetric), and its standard error is the delta-method `p · se(ln p)`.
 
+use std::cell::RefCell;
+
 use ai4de_ode::problems::Problem;
+use ai4de_ode::sensitivity::{ContinuousAdjoint, DiscreteAdjoint, TrajectoryLoss};
 use faer::{Mat, MatMut};
 use serde::Serialize;
 
 use crate::model::OdeModel;
 use crate::optim::lm::Termination;
 use crate::optim::{
-    lbfgs, levenberg_marquardt, LbfgsOptions, LeastSquares, LmOptions, SumOfSquares,
+    lbfgs, levenberg_marquardt, LbfgsOptions, LeastSquares, LmOptions, Objective, SumOfSquares,
 };
 use crate::stats::{gauss_newton_inverse, student_t_quantile};
-use crate::transform::{jacobian_in_q, Transformed};
+use crate::transform::{jacobian_in_q, Transformed, TransformedObjective};
 use crate::{InverseError, ParamSpec, Scale};
 
 /// The data of one experiment: a time series of some of the states, from a known (or partly
@@ -183,8 +186,27 @@ pub enum Optimizer {
     /// Levenberg–Marquardt on the residuals with sensitivity Jacobians.
     #[default]
     Lm,
-    /// L-BFGS on the cost with its gradient `Jᵀr`.
+    /// L-BFGS on the cost with its gradient from [`FitOptions::gradient`] (by default the
+    /// continuous adjoint: one forward and one backward solve per gradient, whatever the
+    /// number of unknowns).
     Lbfgs,
+}
+
+/// Where L-BFGS gets the gradient of the cost `½‖r‖²`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradientSource {
+    /// Continuous adjoint ([`ai4de_ode::sensitivity::ContinuousAdjoint`]) of each shooting
+    /// segment, with the data misfit as point costs and the model's method and tolerances for
+    /// both solves (stiff methods included).
+    #[default]
+    Adjoint,
+    /// Discrete adjoint ([`ai4de_ode::sensitivity::DiscreteAdjoint`]): the exact gradient of
+    /// the explicit Runge–Kutta solution (explicit methods only).
+    DiscreteAdjoint,
+    /// `Jᵀr` from the model's Jacobian ([`crate::Sensitivity`]: forward sensitivities or
+    /// finite differences), `1 + n_unknowns` columns per evaluation.
+    Jacobian,
 }
 
 /// Options of [`fit`].
@@ -194,6 +216,8 @@ pub struct FitOptions {
     pub optimizer: Optimizer,
     pub lm: LmOptions,
     pub lbfgs: LbfgsOptions,
+    /// Gradient of L-BFGS (ignored by Levenberg–Marquardt, which needs the Jacobian).
+    pub gradient: GradientSource,
     /// The σ of the experiments are the true noise levels: `Cov = (JᵀJ)⁻¹` instead of
     /// `s²(JᵀJ)⁻¹`.
     pub absolute_sigma: bool,
@@ -229,6 +253,8 @@ pub struct FitResult {
     /// `s² = 2·cost/(m − n)` (the reduced chi-square when σ are noise levels).
     pub s2: f64,
     pub optimizer: Optimizer,
+    /// The gradient L-BFGS used (`None` for Levenberg–Marquardt).
+    pub gradient: Option<GradientSource>,
     pub iterations: usize,
     pub residual_evals: usize,
     pub jacobian_evals: usize,
@@ -734,10 +760,10 @@ fn optimise(
             unknowns: res.n_x,
         });
     }
-    let mut t = Transformed::new(res, specs);
-    let u0 = t.to_internal(x0)?;
-    match opts.optimizer {
-        Optimizer::Lm => {
+    match (opts.optimizer, opts.gradient) {
+        (Optimizer::Lm, _) => {
+            let mut t = Transformed::new(res, specs);
+            let u0 = t.to_internal(x0)?;
             let rep = levenberg_marquardt(&mut t, &u0, &opts.lm)?;
             Ok(Stage {
                 x: t.to_external(&rep.x),
@@ -748,7 +774,9 @@ fn optimise(
                 termination: rep.termination,
             })
         }
-        Optimizer::Lbfgs => {
+        (Optimizer::Lbfgs, GradientSource::Jacobian) => {
+            let mut t = Transformed::new(res, specs);
+            let u0 = t.to_internal(x0)?;
             let rep = {
                 let mut obj = SumOfSquares::new(&mut t);
                 lbfgs(&mut obj, &u0, &opts.lbfgs)?
@@ -762,7 +790,238 @@ fn optimise(
                 termination: rep.termination,
             })
         }
+        (Optimizer::Lbfgs, mode) => {
+            let mut cost = AdjointCost { res, mode };
+            let mut t = TransformedObjective::new(&mut cost, specs);
+            let u0 = t.to_internal(x0)?;
+            let rep = lbfgs(&mut t, &u0, &opts.lbfgs)?;
+            Ok(Stage {
+                x: t.to_external(&rep.x),
+                cost: rep.f,
+                iterations: rep.iterations,
+                residual_evals: rep.evals,
+                jacobian_evals: rep.evals,
+                termination: rep.termination,
+            })
+        }
     }
+}
+
+/// The least-squares misfit of one shooting segment as an adjoint loss: point costs
+/// `½ Σ_k w²_ik (y_k(tᵢ) − d_ik)²` with per-entry weights (`NaN` target: not observed), which
+/// also records the state at the last time (for the continuity term's gradient).
+struct SegmentLoss {
+    times: Vec<f64>,
+    n: usize,
+    target: Vec<f64>,
+    w2: Vec<f64>,
+    y_last: RefCell<Vec<f64>>,
+}
+
+impl TrajectoryLoss for SegmentLoss {
+    fn times(&self) -> &[f64] {
+        &self.times
+    }
+    fn point(&self, i: usize, _t: f64, y: &[f64], grad: &mut [f64]) -> f64 {
+        let n = self.n;
+        if i + 1 == self.times.len() {
+            self.y_last.borrow_mut().copy_from_slice(&y[..n]);
+        }
+        let mut l = 0.0;
+        for k in 0..n {
+            let d = self.target[i * n + k];
+            if d.is_nan() {
+                grad[k] = 0.0;
+            } else {
+                let r = y[k] - d;
+                grad[k] = self.w2[i * n + k] * r;
+                l += 0.5 * self.w2[i * n + k] * r * r;
+            }
+        }
+        l
+    }
+}
+
+impl Residuals<'_, '_> {
+    /// `½‖r‖²` and its gradient in the natural unknowns by one adjoint per segment: the data
+    /// rows are point costs, a segment's continuity residual a point cost at its end; `∂/∂p`
+    /// and `∂/∂y(start)` come from the adjoint, `∂/∂s_{k+1}` of the continuity term directly.
+    fn adjoint_eval(
+        &self,
+        x: &[f64],
+        grad: &mut [f64],
+        mode: GradientSource,
+    ) -> Result<f64, InverseError> {
+        let model = self.prep.model;
+        let n = model.dim();
+        let (p, y0) = self.assemble(x);
+        let prob = model.with_params(&p)?;
+        grad.fill(0.0);
+        let mut cost = 0.0;
+        let w2c = self.weight * self.weight;
+        for (e, exp) in self.prep.exps.iter().enumerate() {
+            let (b, off) = &self.segs[e];
+            let nseg = b.len() - 1;
+            let nobs = exp.observed.len();
+            for k in 0..nseg {
+                let last = k + 1 == nseg;
+                let (t_start, y_start): (f64, Vec<f64>) = if k == 0 {
+                    (exp.t0, y0[e].clone())
+                } else {
+                    let o = off + (k - 1) * n;
+                    (exp.times[b[k]], x[o..o + n].to_vec())
+                };
+                let save = if last {
+                    &exp.times[b[k]..]
+                } else {
+                    &exp.times[b[k]..=b[k + 1]]
+                };
+                let mut target = vec![f64::NAN; save.len() * n];
+                let mut w2 = vec![0.0; save.len() * n];
+                let rows_here = b[k + 1] - b[k];
+                for il in 0..rows_here {
+                    let i = b[k] + il;
+                    for (c, &s) in self.prep.obs[e].iter().enumerate() {
+                        target[il * n + s] = exp.values[i * nobs + c];
+                        w2[il * n + s] = 1.0 / (exp.sigma[c] * exp.sigma[c]);
+                    }
+                }
+                let o_next = off + k * n;
+                if !last {
+                    let il = rows_here;
+                    target[il * n..(il + 1) * n].copy_from_slice(&x[o_next..o_next + n]);
+                    w2[il * n..(il + 1) * n].fill(w2c);
+                }
+                let loss = SegmentLoss {
+                    times: save.to_vec(),
+                    n,
+                    target,
+                    w2,
+                    y_last: RefCell::new(vec![0.0; n]),
+                };
+                let t_end = *save.last().expect("segments hold at least one row");
+                let failed = |e: ai4de_ode::OdeError| InverseError::EvaluationFailed {
+                    params: model.named(&p),
+                    reason: e.to_string(),
+                };
+                let g = match mode {
+                    GradientSource::DiscreteAdjoint => {
+                        DiscreteAdjoint::new(&prob, (t_start, t_end), &y_start, &loss)
+                            .method(model.method)
+                            .rtol(model.rtol)
+                            .atol(model.atol)
+                            .max_steps(model.max_steps)
+                            .run()
+                            .map_err(failed)?
+                            .gradient
+                    }
+                    _ => ContinuousAdjoint::new(&prob, (t_start, t_end), &y_start, &loss)
+                        .method(model.method)
+                        .rtol(model.rtol)
+                        .atol(model.atol)
+                        .max_steps(model.max_steps)
+                        .run()
+                        .map_err(failed)?,
+                };
+                cost += g.loss;
+                for (c, kind) in self.prep.kinds.iter().enumerate() {
+                    match *kind {
+                        Kind::Param(i) => grad[c] += g.dp[i],
+                        Kind::Y0 { exp: ee, state } if k == 0 && ee == e => grad[c] += g.dy0[state],
+                        Kind::Y0 { .. } => {}
+                    }
+                }
+                if k > 0 {
+                    let o = off + (k - 1) * n;
+                    for s in 0..n {
+                        grad[o + s] += g.dy0[s];
+                    }
+                }
+                if !last {
+                    let y_end = loss.y_last.borrow();
+                    for s in 0..n {
+                        grad[o_next + s] -= w2c * (y_end[s] - x[o_next + s]);
+                    }
+                }
+            }
+        }
+        if !cost.is_finite() || grad.iter().any(|v| !v.is_finite()) {
+            return Err(InverseError::NonFinite {
+                what: "cost or adjoint gradient",
+                params: model.named(&p),
+            });
+        }
+        Ok(cost)
+    }
+}
+
+/// The fit's cost `½‖r‖²` with an adjoint gradient, in natural unknowns.
+struct AdjointCost<'r, 'p, 'a> {
+    res: &'r Residuals<'p, 'a>,
+    mode: GradientSource,
+}
+
+impl Objective for AdjointCost<'_, '_, '_> {
+    fn n_params(&self) -> usize {
+        self.res.n_x
+    }
+    fn value_grad(&mut self, x: &[f64], grad: &mut [f64]) -> Result<f64, InverseError> {
+        self.res.adjoint_eval(x, grad, self.mode)
+    }
+}
+
+/// The cost `½‖r‖²` of a fit and its gradient with respect to the natural unknowns `x` (the
+/// fitted unknowns in the order of `unknowns`, then, for multiple shooting, each experiment's
+/// segment states `s_1, s_2, …`), from the chosen gradient source: for checking the adjoint
+/// against forward sensitivities, and for users with their own optimiser.
+///
+/// Errors: those of [`fit`]'s set-up; [`InverseError::DimensionMismatch`] for a wrong-length
+/// `x`; [`InverseError::EvaluationFailed`] / [`InverseError::NonFinite`] at `x`.
+pub fn cost_gradient(
+    model: &OdeModel,
+    experiments: &[Experiment],
+    unknowns: &[FitUnknown],
+    shooting: Shooting,
+    x: &[f64],
+    source: GradientSource,
+) -> Result<(f64, Vec<f64>), InverseError> {
+    let prep = prepare(model, experiments, unknowns)?;
+    let mut res = Residuals::new(&prep, shooting)?;
+    if x.len() != res.n_x {
+        return Err(InverseError::DimensionMismatch {
+            what: "unknown values (fitted unknowns, then segment states)",
+            expected: res.n_x,
+            found: x.len(),
+        });
+    }
+    let mut grad = vec![0.0; res.n_x];
+    let f = match source {
+        GradientSource::Jacobian => SumOfSquares::new(&mut res).value_grad(x, &mut grad)?,
+        mode => res.adjoint_eval(x, &mut grad, mode)?,
+    };
+    Ok((f, grad))
+}
+
+/// The starting unknowns of a multiple-shooting fit (the fitted unknowns at `values`, then the
+/// segment states from a simulation, replaced by data where observed): the `x` that
+/// [`cost_gradient`] takes.
+pub fn shooting_start(
+    model: &OdeModel,
+    experiments: &[Experiment],
+    unknowns: &[FitUnknown],
+    shooting: Shooting,
+    values: &[f64],
+) -> Result<Vec<f64>, InverseError> {
+    let prep = prepare(model, experiments, unknowns)?;
+    let res = Residuals::new(&prep, shooting)?;
+    if values.len() != prep.kinds.len() {
+        return Err(InverseError::DimensionMismatch {
+            what: "unknown values",
+            expected: prep.kinds.len(),
+            found: values.len(),
+        });
+    }
+    Ok(res.initial_states(values))
 }
 
 /// Fits `unknowns` of `model` to `experiments` (see the module doc).
@@ -890,6 +1149,7 @@ pub fn fit(
         dof,
         s2,
         optimizer: opts.optimizer,
+        gradient: (opts.optimizer == Optimizer::Lbfgs).then_some(opts.gradient),
         iterations: stage.iterations,
         residual_evals: stage.residual_evals,
         jacobian_evals: stage.jacobian_evals,

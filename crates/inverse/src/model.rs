@@ -97,7 +97,7 @@ impl OdeModel {
             })
     }
 
-    fn with_params(&self, p: &[f64]) -> Result<Problem, InverseError> {
+    pub(crate) fn with_params(&self, p: &[f64]) -> Result<Problem, InverseError> {
         let mut prob = self.problem.clone();
         let names = self.param_names();
         for (name, &v) in names.iter().zip(p) {

@@ -18,7 +18,7 @@
 use faer::{Mat, MatMut};
 use serde::Serialize;
 
-use crate::optim::LeastSquares;
+use crate::optim::{LeastSquares, Objective};
 use crate::InverseError;
 
 /// The scale on which a parameter is fitted.
@@ -260,6 +260,67 @@ impl<P: LeastSquares + ?Sized> LeastSquares for Transformed<'_, P> {
             }
         }
         Ok(())
+    }
+}
+
+/// A scalar objective in external parameters `p`, seen by the optimiser in internal variables
+/// `u` (see the module doc): `∇_u f = ∇_p f · dp/du`.
+pub struct TransformedObjective<'a, O: Objective + ?Sized> {
+    pub inner: &'a mut O,
+    pub specs: &'a [ParamSpec],
+    p: Vec<f64>,
+    dp: Vec<f64>,
+    g: Vec<f64>,
+}
+
+impl<'a, O: Objective + ?Sized> TransformedObjective<'a, O> {
+    /// `specs[j]` applies to unknown `j`; unknowns beyond `specs.len()` are free and linear.
+    pub fn new(inner: &'a mut O, specs: &'a [ParamSpec]) -> Self {
+        let n = inner.n_params();
+        Self {
+            inner,
+            specs,
+            p: vec![0.0; n],
+            dp: vec![1.0; n],
+            g: vec![0.0; n],
+        }
+    }
+
+    /// Internal variables for external `p` (each strictly inside its bounds).
+    pub fn to_internal(&self, p: &[f64]) -> Result<Vec<f64>, InverseError> {
+        p.iter()
+            .enumerate()
+            .map(|(j, &v)| match self.specs.get(j) {
+                Some(s) => s.to_internal(v),
+                None => Ok(v),
+            })
+            .collect()
+    }
+
+    /// External parameters for internal `u`.
+    pub fn to_external(&self, u: &[f64]) -> Vec<f64> {
+        u.iter()
+            .enumerate()
+            .map(|(j, &v)| self.specs.get(j).map_or(v, |s| s.to_external(v).0))
+            .collect()
+    }
+}
+
+impl<O: Objective + ?Sized> Objective for TransformedObjective<'_, O> {
+    fn n_params(&self) -> usize {
+        self.inner.n_params()
+    }
+    fn value_grad(&mut self, u: &[f64], grad: &mut [f64]) -> Result<f64, InverseError> {
+        for (j, &v) in u.iter().enumerate() {
+            let (p, d) = self.specs.get(j).map_or((v, 1.0), |s| s.to_external(v));
+            self.p[j] = p;
+            self.dp[j] = d;
+        }
+        let f = self.inner.value_grad(&self.p, &mut self.g)?;
+        for ((o, g), d) in grad.iter_mut().zip(&self.g).zip(&self.dp) {
+            *o = g * d;
+        }
+        Ok(f)
     }
 }
 

@@ -13,9 +13,13 @@ use crate::InverseError;
 pub mod lbfgs;
 pub mod lm;
 pub mod mgh;
+pub mod projected;
 
 pub use lbfgs::{lbfgs, LbfgsOptions, LbfgsReport};
 pub use lm::{levenberg_marquardt, LmOptions, LmReport};
+pub use projected::{
+    projected_gradient_norm, projected_lbfgs, ProjectedLbfgsOptions, ProjectedLbfgsReport,
+};
 
 /// A nonlinear least-squares problem `min_x ½‖r(x)‖²` with `r: ℝⁿ → ℝᵐ`.
 pub trait LeastSquares {
@@ -42,6 +46,13 @@ pub trait Objective {
     /// Returns `f(x)` and writes `∇f(x)` into `grad`. An error (or a non-finite value) means the
     /// objective cannot be evaluated at `x`.
     fn value_grad(&mut self, x: &[f64], grad: &mut [f64]) -> Result<f64, InverseError>;
+    /// `f(x)` alone (line searches that need no slope call this). The default evaluates the
+    /// gradient too; override it when the value is cheaper (an adjoint gradient costs a
+    /// backward solve that the value does not need).
+    fn value(&mut self, x: &[f64]) -> Result<f64, InverseError> {
+        let mut g = vec![0.0; self.n_params()];
+        self.value_grad(x, &mut g)
+    }
 }
 
 /// Any least-squares problem is an objective: `f = ½‖r‖²`, `∇f = Jᵀr`.
