@@ -44,3 +44,23 @@ fn recover_and_check(noise: f64) {
     let err = lotka::rms(&y, &exact, 31..61);
     assert!(err < 0.3, "recovered model RMS error on (3, 6]: {err}");
 }
+
+#[test]
+fn bad_data_settings_are_errors() {
+    for (t_end, dt, noise) in [
+        (3.0, 0.0, 0.0),
+        (3.0, -0.1, 0.0),
+        (3.0, f64::NAN, 0.0),
+        (0.05, 0.1, 0.0),
+        (3.0, 0.1, -1.0),
+        (f64::INFINITY, 0.1, 0.0),
+    ] {
+        assert!(
+            matches!(
+                lotka::data(t_end, dt, noise, 0),
+                Err(ai4de_node::NodeError::InvalidConfig { .. })
+            ),
+            "{t_end} {dt} {noise}"
+        );
+    }
+}
