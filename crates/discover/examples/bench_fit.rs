@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.push(s.elapsed().as_secs_f64());
         model = Some(m);
     }
+    let raw = times.clone();
     times.sort_by(f64::total_cmp);
     let m = model.ok_or("reps must be >= 1")?;
     let p = m.coefficients.n_terms;
@@ -74,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         serde_json::json!({
             "median_s": times[times.len() / 2],
             "min_s": times[0],
+            "times_s": raw,
             "terms": m.term_names(),
             "coefficients": coefs,
         })

@@ -87,8 +87,17 @@ impl Derivative {
         check_samples(t, t.len())?;
         check_finite("data", y, dim)?;
         let mut out = vec![0.0; y.len()];
-        for c in 0..dim {
-            self.differentiate_strided(t, y, dim, c, &mut out)?;
+        if let Derivative::FiniteDifference { order, accuracy } = *self {
+            // one set of weights for every column
+            let s = fd_stencil(order, accuracy, t.len())?;
+            let weights = StencilWeights::new(t, s, order);
+            for c in 0..dim {
+                weights.apply(y, dim, c, &mut out);
+            }
+        } else {
+            for c in 0..dim {
+                self.differentiate_strided(t, y, dim, c, &mut out)?;
+            }
         }
         if let Some(k) = out.iter().position(|v| !v.is_finite()) {
             return Err(DiscoverError::NonFiniteResult {
@@ -111,29 +120,9 @@ impl Derivative {
         let get = |i: usize| y[i * stride + c];
         match *self {
             Derivative::FiniteDifference { order, accuracy } => {
-                if order == 0 || accuracy == 0 {
-                    return Err(DiscoverError::InvalidOption {
-                        name: "finite-difference order/accuracy",
-                        reason: "must be at least 1".into(),
-                    });
-                }
-                let mut s = order + accuracy - 1;
-                if s % 2 == 0 {
-                    s += 1;
-                }
-                if n < s {
-                    return Err(DiscoverError::TooFewSamples {
-                        what: "finite differences",
-                        needed: s,
-                        got: n,
-                    });
-                }
+                let s = fd_stencil(order, accuracy, n)?;
                 let weights = StencilWeights::new(t, s, order);
-                for i in 0..n {
-                    let (start, w) = weights.at(i);
-                    out[i * stride + c] =
-                        w.iter().enumerate().map(|(k, w)| w * get(start + k)).sum();
-                }
+                weights.apply(y, stride, c, out);
             }
             Derivative::SavitzkyGolay { window, degree } => {
                 if window % 2 == 0 || window <= degree || degree == 0 {
@@ -202,6 +191,28 @@ impl Derivative {
     }
 }
 
+/// Stencil size `order + accuracy − 1` rounded up to odd, checked against `n` samples.
+fn fd_stencil(order: usize, accuracy: usize, n: usize) -> Result<usize, DiscoverError> {
+    if order == 0 || accuracy == 0 {
+        return Err(DiscoverError::InvalidOption {
+            name: "finite-difference order/accuracy",
+            reason: "must be at least 1".into(),
+        });
+    }
+    let mut s = order + accuracy - 1;
+    if s.is_multiple_of(2) {
+        s += 1;
+    }
+    if n < s {
+        return Err(DiscoverError::TooFewSamples {
+            what: "finite differences",
+            needed: s,
+            got: n,
+        });
+    }
+    Ok(s)
+}
+
 /// Checks sample times: at least 2, finite, strictly increasing, matching the data length.
 pub(crate) fn check_samples(t: &[f64], n: usize) -> Result<(), DiscoverError> {
     if t.len() != n {
@@ -250,9 +261,16 @@ pub(crate) fn check_uniform(method: &'static str, t: &[f64]) -> Result<f64, Disc
 
 /// Fornberg's algorithm: weights `c_k` with `f^(m)(z) ≈ Σ c_k f(x_k)`.
 pub fn fornberg_weights(z: f64, x: &[f64], m: usize, out: &mut [f64]) {
+    let mut c = Vec::new();
+    fornberg_weights_with(z, x, m, out, &mut c);
+}
+
+/// [`fornberg_weights`] with a caller-owned scratch buffer (no allocation once it is large enough).
+fn fornberg_weights_with(z: f64, x: &[f64], m: usize, out: &mut [f64], c: &mut Vec<f64>) {
     let n = x.len();
     // c[j][k], j = node, k = derivative order 0..=m
-    let mut c = vec![0.0; n * (m + 1)];
+    c.clear();
+    c.resize(n * (m + 1), 0.0);
     let idx = |j: usize, k: usize| j * (m + 1) + k;
     let mut c1 = 1.0;
     let mut c4 = x[0] - z;
@@ -284,33 +302,111 @@ pub fn fornberg_weights(z: f64, x: &[f64], m: usize, out: &mut [f64]) {
     }
 }
 
-/// Finite-difference weights for every sample point, computed once (uniform interior points
-/// share one set).
+/// Finite-difference weights for every sample point. On uniform samples (every spacing within
+/// `1e-9` relative of the mean) the interior points share one set of weights, computed on the
+/// exact offsets `k h`; only the `s/2` points at each end, whose stencils are one-sided, get their
+/// own. Otherwise every point gets its own weights (Fornberg on its actual neighbours).
 struct StencilWeights {
     s: usize,
     n: usize,
-    /// `n × s` weights, row `i` for the stencil starting at `start(i)`.
+    /// `Some(w)`: uniform samples, `w` (length `s`) the centred interior weights; `edge` then
+    /// holds the `s/2` first and `s/2` last rows.
+    interior: Option<Vec<f64>>,
+    /// Non-uniform: `n × s` weights, row `i` for the stencil starting at `start(i)`; uniform:
+    /// `2 (s/2) × s` edge weights.
     w: Vec<f64>,
 }
 
 impl StencilWeights {
     fn new(t: &[f64], s: usize, m: usize) -> Self {
         let n = t.len();
+        let half = s / 2;
+        let hbar = (t[n - 1] - t[0]) / (n - 1) as f64;
+        let uniform = n > 2 * half
+            && t.windows(2)
+                .all(|w| ((w[1] - w[0]) - hbar).abs() <= 1e-9 * hbar.abs());
+        let mut scratch = Vec::with_capacity(s * (m + 1));
+        if uniform {
+            let nodes: Vec<f64> = (0..s).map(|k| (k as f64 - half as f64) * hbar).collect();
+            let mut interior = vec![0.0; s];
+            fornberg_weights_with(0.0, &nodes, m, &mut interior, &mut scratch);
+            let mut w = vec![0.0; 2 * half * s];
+            for (r, i) in (0..half).chain(n - half..n).enumerate() {
+                let start = Self::start(i, n, s);
+                fornberg_weights_with(
+                    t[i],
+                    &t[start..start + s],
+                    m,
+                    &mut w[r * s..(r + 1) * s],
+                    &mut scratch,
+                );
+            }
+            return Self {
+                s,
+                n,
+                interior: Some(interior),
+                w,
+            };
+        }
         let mut w = vec![0.0; n * s];
         for i in 0..n {
             let start = Self::start(i, n, s);
-            fornberg_weights(t[i], &t[start..start + s], m, &mut w[i * s..(i + 1) * s]);
+            fornberg_weights_with(
+                t[i],
+                &t[start..start + s],
+                m,
+                &mut w[i * s..(i + 1) * s],
+                &mut scratch,
+            );
         }
-        Self { s, n, w }
+        Self {
+            s,
+            n,
+            interior: None,
+            w,
+        }
     }
     fn start(i: usize, n: usize, s: usize) -> usize {
         i.saturating_sub(s / 2).min(n - s)
     }
     fn at(&self, i: usize) -> (usize, &[f64]) {
-        (
-            Self::start(i, self.n, self.s),
-            &self.w[i * self.s..(i + 1) * self.s],
-        )
+        let (s, n) = (self.s, self.n);
+        let half = s / 2;
+        let row = match &self.interior {
+            None => i,
+            Some(w) if i >= half && i < n - half => return (i - half, w),
+            Some(_) if i < half => i,
+            Some(_) => i - (n - half) + half,
+        };
+        (Self::start(i, n, s), &self.w[row * s..(row + 1) * s])
+    }
+    /// `out[i·stride + c] = Σ_k w_ik y[(start_i + k)·stride + c]` for every sample `i`.
+    fn apply(&self, y: &[f64], stride: usize, c: usize, out: &mut [f64]) {
+        let (s, n) = (self.s, self.n);
+        let half = s / 2;
+        let edge = |i: usize, out: &mut [f64]| {
+            let (start, w) = self.at(i);
+            out[i * stride + c] = w
+                .iter()
+                .enumerate()
+                .map(|(k, w)| w * y[(start + k) * stride + c])
+                .sum();
+        };
+        match &self.interior {
+            None => (0..n).for_each(|i| edge(i, out)),
+            Some(w) => {
+                (0..half).chain(n - half..n).for_each(|i| edge(i, out));
+                // the hot loop: one fixed stencil sliding over the interior
+                for i in half..n - half {
+                    let base = (i - half) * stride + c;
+                    let mut acc = 0.0;
+                    for (k, wk) in w.iter().enumerate() {
+                        acc += wk * y[base + k * stride];
+                    }
+                    out[i * stride + c] = acc;
+                }
+            }
+        }
     }
 }
 

@@ -581,19 +581,14 @@ impl Library {
                 found: format!("{} values", x.len()),
             });
         }
-        let rows = x.len() / nf;
-        let mut m = faer::Mat::<f64>::zeros(rows, self.len());
-        for (j, t) in self.terms.iter().enumerate() {
+        let mut m = faer::Mat::<f64>::zeros(x.len() / nf, self.len());
+        self.matrix_into(x, m.as_mut())?;
+        for j in 0..m.ncols() {
             let col = m
-                .col_mut(j)
-                .try_as_col_major_mut()
+                .col(j)
+                .try_as_col_major()
                 .expect("Mat columns are contiguous");
-            let col = col.as_slice_mut();
-            for (i, c) in col.iter_mut().enumerate() {
-                *c = t.eval(&x[i * nf..(i + 1) * nf]);
-            }
-            if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-                let _ = i;
+            if !col.as_slice().iter().all(|v| v.is_finite()) {
                 return Err(DiscoverError::NonFiniteResult {
                     what: "library column",
                     index: j,
@@ -601,5 +596,107 @@ impl Library {
             }
         }
         Ok(m)
+    }
+
+    /// Writes `Θ(x)` into `out` (`rows × len`), column by column. A monomial column is its
+    /// parent's column (the same monomial with one power less, found among the earlier terms)
+    /// times one feature column, so a degree-`d` polynomial library costs one multiplication per
+    /// entry instead of `d` powers; other terms are evaluated entry by entry. Non-finite
+    /// entries are left for the caller to detect ([`crate::optimize::fit`] does, through the
+    /// Gram matrix, in `O(p²)`).
+    pub fn matrix_into(
+        &self,
+        x: &[f64],
+        mut out: faer::MatMut<'_, f64>,
+    ) -> Result<(), DiscoverError> {
+        let nf = self.features.len();
+        let rows = out.nrows();
+        if nf == 0 || x.len() != rows * nf || out.ncols() != self.len() {
+            return Err(DiscoverError::ShapeMismatch {
+                what: "feature array / library matrix",
+                expected: format!("{rows} x {nf} features into {rows} x {} terms", self.len()),
+                found: format!("{} values into {} x {}", x.len(), out.nrows(), out.ncols()),
+            });
+        }
+        // feature columns, contiguous
+        let mut feat = vec![0.0; rows * nf];
+        for (i, row) in x.chunks_exact(nf).enumerate() {
+            for (f, v) in row.iter().enumerate() {
+                feat[f * rows + i] = *v;
+            }
+        }
+        let fcol = |f: usize| &feat[f * rows..(f + 1) * rows];
+        // monomial exponent vector -> column index among the terms built so far
+        let mut seen: std::collections::HashMap<Vec<(usize, u32)>, usize> =
+            std::collections::HashMap::new();
+        for (j, t) in self.terms.iter().enumerate() {
+            let (done, rest) = out.as_mut().split_at_col_mut(j);
+            let col = rest
+                .col_mut(0)
+                .try_as_col_major_mut()
+                .expect("Mat columns are contiguous")
+                .as_slice_mut();
+            match t {
+                Term::Monomial(f) if f.is_empty() => col.fill(1.0),
+                Term::Monomial(f) => {
+                    // a parent: drop one power of some factor
+                    let parent = f.iter().enumerate().find_map(|(k, &(i, p))| {
+                        let mut g = f.clone();
+                        if p == 1 {
+                            g.remove(k);
+                        } else {
+                            g[k].1 -= 1;
+                        }
+                        if g.is_empty() {
+                            None
+                        } else {
+                            seen.get(&g).map(|&c| (c, i))
+                        }
+                    });
+                    match parent {
+                        Some((c, i)) => {
+                            let pc = done
+                                .col(c)
+                                .try_as_col_major()
+                                .expect("Mat columns are contiguous")
+                                .as_slice();
+                            for ((o, a), b) in col.iter_mut().zip(pc).zip(fcol(i)) {
+                                *o = a * b;
+                            }
+                        }
+                        None => {
+                            let i0 = f[0].0;
+                            col.copy_from_slice(fcol(i0));
+                            for (k, &(i, p)) in f.iter().enumerate() {
+                                for _ in usize::from(k == 0)..p as usize {
+                                    for (o, v) in col.iter_mut().zip(fcol(i)) {
+                                        *o *= v;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    seen.insert(f.clone(), j);
+                }
+                Term::Sin { feature, freq } => {
+                    let k = *freq as f64;
+                    for (o, v) in col.iter_mut().zip(fcol(*feature)) {
+                        *o = (k * v).sin();
+                    }
+                }
+                Term::Cos { feature, freq } => {
+                    let k = *freq as f64;
+                    for (o, v) in col.iter_mut().zip(fcol(*feature)) {
+                        *o = (k * v).cos();
+                    }
+                }
+                _ => {
+                    for (o, row) in col.iter_mut().zip(x.chunks_exact(nf)) {
+                        *o = t.eval(row);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -225,8 +225,14 @@ impl PdeFind {
         }
         let theta = mat_from_rows(rows, p, &theta);
         let y = mat_from_rows(rows, 1, &target);
-        let coefficients =
-            optimize::fit(theta.as_ref(), y.as_ref(), &self.optimizer, self.normalize)?;
+        // rows are time-major: neighbours in x are 1 row apart, neighbours in t are nx rows
+        let coefficients = optimize::fit_on_grid(
+            theta.as_ref(),
+            y.as_ref(),
+            &self.optimizer,
+            self.normalize,
+            &[1, nx],
+        )?;
         Ok(Model {
             variables: vec![name.clone()],
             lhs: vec![format!("{name}_t")],

@@ -4,7 +4,7 @@ use crate::derivative::{check_samples, Derivative};
 use crate::error::{check_finite, DiscoverError};
 use crate::library::Library;
 use crate::model::Model;
-use crate::optimize::{self, mat_from_rows, Optimizer, Stlsq};
+use crate::optimize::{self, Optimizer, Stlsq};
 use crate::weak::WeakForm;
 
 /// A sampled trajectory: times `t` and states `y` (row-major, `t.len() × names.len()`).
@@ -179,9 +179,14 @@ impl Sindy {
         }
         let dim = names.len();
         let p = library.len();
-        let mut theta_rows: Vec<f64> = Vec::new();
-        let mut targets: Vec<f64> = Vec::new();
-        for d in data {
+        // per trajectory: the library block (either the states to evaluate Θ on, or the weak
+        // form's rows of Θ already integrated) and the targets, row-major
+        enum Block {
+            States(usize),
+            Weak(Vec<f64>),
+        }
+        let mut blocks: Vec<(Block, Vec<f64>)> = Vec::with_capacity(data.len());
+        for (k, d) in data.iter().enumerate() {
             if d.names != names {
                 return Err(DiscoverError::ShapeMismatch {
                     what: "variables of the trajectories",
@@ -189,35 +194,52 @@ impl Sindy {
                     found: d.names.join(","),
                 });
             }
-            match &self.differentiation {
+            blocks.push(match &self.differentiation {
                 Differentiation::Pointwise(der) => {
-                    let dy = der.differentiate(&d.t, &d.y, dim)?;
-                    let mut row = vec![0.0; p];
-                    for i in 0..d.len() {
-                        library.eval_row(&d.y[i * dim..(i + 1) * dim], &mut row);
-                        theta_rows.extend_from_slice(&row);
-                    }
-                    targets.extend_from_slice(&dy);
+                    (Block::States(k), der.differentiate(&d.t, &d.y, dim)?)
                 }
                 Differentiation::Weak(w) => {
                     let ws = w.system(&d.t, &d.y, dim, library)?;
-                    theta_rows.extend_from_slice(&ws.g);
-                    targets.extend_from_slice(&ws.b);
+                    (Block::Weak(ws.g), ws.b)
                 }
-            }
+            });
         }
-        let rows = targets.len() / dim;
+        let rows: usize = blocks.iter().map(|b| b.1.len() / dim).sum();
         if rows <= p {
             return Err(DiscoverError::LibraryTooLarge { terms: p, rows });
         }
-        if let Some(k) = theta_rows.iter().position(|v| !v.is_finite()) {
-            return Err(DiscoverError::NonFiniteResult {
-                what: "library column",
-                index: k % p,
-            });
+        // Θ and Ẋ column-major, built once: the regression only reads them through the Gram
+        // matrix and column slices
+        let mut theta = faer::Mat::<f64>::zeros(rows, p);
+        let mut y = faer::Mat::<f64>::zeros(rows, dim);
+        let mut r0 = 0;
+        for (block, targets) in &blocks {
+            let nr = targets.len() / dim;
+            match block {
+                Block::States(k) => {
+                    library.matrix_into(&data[*k].y, theta.as_mut().subrows_mut(r0, nr))?;
+                }
+                Block::Weak(g) => {
+                    if let Some(k) = g.iter().position(|v| !v.is_finite()) {
+                        return Err(DiscoverError::NonFiniteResult {
+                            what: "library column",
+                            index: k % p,
+                        });
+                    }
+                    for c in 0..p {
+                        for i in 0..nr {
+                            theta[(r0 + i, c)] = g[i * p + c];
+                        }
+                    }
+                }
+            }
+            for c in 0..dim {
+                for i in 0..nr {
+                    y[(r0 + i, c)] = targets[i * dim + c];
+                }
+            }
+            r0 += nr;
         }
-        let theta = mat_from_rows(rows, p, &theta_rows);
-        let y = mat_from_rows(rows, dim, &targets);
         let coefficients =
             optimize::fit(theta.as_ref(), y.as_ref(), &self.optimizer, self.normalize)?;
         Ok(Model {

@@ -569,3 +569,36 @@ proptest! {
         }
     }
 }
+
+/// The column-by-column library matrix (monomials built from their parents) equals row-by-row
+/// evaluation, for polynomial, Fourier, tensor-product and custom terms.
+#[test]
+fn library_matrix_matches_row_evaluation() {
+    use rand::{RngExt, SeedableRng};
+    let feats = ["x", "y", "z"];
+    let mut lib = Library::parse("poly:4+poly:1xfourier:2", &feats).unwrap();
+    lib.push_custom("exp(x)*y", |v| v[0].exp() * v[1]);
+    let lib = lib
+        .concat(&Library::polynomial(&feats, 3, false, false).unwrap())
+        .unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let n = 300;
+    let x: Vec<f64> = (0..n * 3).map(|_| rng.random_range(-3.0..3.0)).collect();
+    let m = lib.matrix(&x).unwrap();
+    let mut row = vec![0.0; lib.len()];
+    for i in 0..n {
+        lib.eval_row(&x[i * 3..(i + 1) * 3], &mut row);
+        for (c, v) in row.iter().enumerate() {
+            assert!(
+                (m[(i, c)] - v).abs() <= 1e-13 * v.abs().max(1.0),
+                "{}: {} vs {v}",
+                lib.term_names()[c],
+                m[(i, c)]
+            );
+        }
+    }
+    assert!(matches!(
+        lib.matrix(&x[..7]),
+        Err(DiscoverError::ShapeMismatch { .. })
+    ));
+}
