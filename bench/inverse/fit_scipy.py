@@ -51,8 +51,9 @@ def main():
 
     def residuals(x):
         p = np.exp(x) if log else x
+        extra = {"jac": jac} if jac is not None else {}
         sol = solve_ivp(rhs, (t0, t[-1]), y0, method=method, t_eval=t, args=tuple(p),
-                        rtol=1e-10, atol=1e-12, jac=jac)
+                        rtol=1e-10, atol=1e-12, **extra)
         if not sol.success or sol.y.shape[1] != len(t):
             return np.full(d.size, 1e10)
         return ((sol.y.T - d) / sigma).ravel()

@@ -44,6 +44,9 @@ enum Command {
     /// --synthetic): Levenberg-Marquardt or L-BFGS, bounds and log-parameters, single or multiple
     /// shooting; standard errors, 95% intervals, optional MCMC; JSON and a data-vs-fit plot.
     Fit(Box<commands::fit::Args>),
+    /// Optimal control with adjoint gradients: drive the forced Van der Pol oscillator to rest
+    /// with a bounded piecewise-constant/linear control; cost history, JSON and a plot.
+    Design(Box<commands::design::Args>),
     /// Train a neural surrogate (FNO, U-Net, DeepONet, pointwise baseline) on a dataset; writes
     /// the model, checkpoints (resumable) and training curves.
     Train(Box<commands::train::Args>),
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => commands::plot::run(&args),
         Command::Discover(args) => commands::discover::run(&args),
         Command::Fit(args) => commands::fit::run(&args),
+        Command::Design(args) => commands::design::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Predict(args) => commands::predict::run(&args),

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use ai4de_inverse::{
     fit, sample_posterior, synthetic_experiment, Experiment, FitOptions, FitResult, FitUnknown,
-    McmcOptions, McmcResult, OdeModel, Optimizer, Sensitivity, Shooting,
+    GradientSource, McmcOptions, McmcResult, OdeModel, Optimizer, Sensitivity, Shooting,
 };
 use ai4de_ode::{problems, SaveAt, Solve};
 use anyhow::{bail, Context, Result};
@@ -86,6 +86,10 @@ pub struct Args {
     /// Posterior samples per chain by adaptive Metropolis (4 chains, N/2 warm-up steps); 0: none.
     #[arg(long, default_value_t = 0)]
     pub mcmc: usize,
+    /// Gradient of --method lbfgs: adjoint (continuous adjoint, default), discrete (discrete
+    /// adjoint of an explicit method) or jacobian (J^T r from --sensitivity).
+    #[arg(long, default_value = "adjoint")]
+    pub gradient: String,
     /// Sensitivities for the Jacobian: forward (sensitivity equations, default) or fd (central
     /// finite differences).
     #[arg(long, default_value = "forward")]
@@ -396,6 +400,12 @@ pub fn run(args: &Args) -> Result<()> {
         "lbfgs" => Optimizer::Lbfgs,
         other => bail!("unknown method '{other}' (known: lm, lbfgs)"),
     };
+    let gradient = match args.gradient.as_str() {
+        "adjoint" => GradientSource::Adjoint,
+        "discrete" => GradientSource::DiscreteAdjoint,
+        "jacobian" => GradientSource::Jacobian,
+        other => bail!("unknown gradient '{other}' (known: adjoint, discrete, jacobian)"),
+    };
     let shooting = match args.shooting.split(':').collect::<Vec<_>>().as_slice() {
         ["single"] => Shooting::Single,
         ["multiple", k] => Shooting::Multiple {
@@ -422,6 +432,7 @@ pub fn run(args: &Args) -> Result<()> {
     let opts = FitOptions {
         shooting,
         optimizer,
+        gradient,
         absolute_sigma: args.absolute_sigma || args.synthetic,
         ..FitOptions::default()
     };
@@ -509,6 +520,7 @@ fn to_json(
     let mut v = json!({
         "problem": problem,
         "method": res.optimizer,
+        "gradient": res.gradient,
         "sensitivity": args.sensitivity,
         "shooting": args.shooting,
         "data": match &args.data {
@@ -563,8 +575,10 @@ fn print_text(
         println!("multiple shooting: {i} iterations, cost {c:.6e}; then single shooting:");
     }
     println!(
-        "{:?}: {} iterations, {} residual / {} Jacobian evaluations, cost {:.6e}, s2 {:.4}, {:?}, {:.2} s",
-        res.optimizer, res.iterations, res.residual_evals, res.jacobian_evals, res.cost, res.s2, res.termination, elapsed
+        "{:?}{}: {} iterations, {} residual / {} Jacobian evaluations, cost {:.6e}, s2 {:.4}, {:?}, {:.2} s",
+        res.optimizer,
+        res.gradient.map_or(String::new(), |g| format!(" ({g:?} gradient)")),
+        res.iterations, res.residual_evals, res.jacobian_evals, res.cost, res.s2, res.termination, elapsed
     );
     let has_truth = truths.iter().any(|t| t.is_some());
     println!(

@@ -1,5 +1,6 @@
 pub mod compare;
 pub mod demo;
+pub mod design;
 pub mod discover;
 pub mod eval;
 pub mod fit;
