@@ -91,7 +91,15 @@
 //! vector–Jacobian products, which are `n + n_p` dual evaluations each unless the system
 //! provides [`ParametricSystem::vjp_y`] / [`ParametricSystem::vjp_p`]. So the adjoint pays off
 //! for many parameters *and* cheap VJPs; with dual-number VJPs, forward mode is usually as
-//! fast up to `m ≈ n`.
+//! fast up to `m ≈ n`. [`LossGradient`] with [`SensitivityMode::Auto`] makes this choice by
+//! the number of gradient entries, with thresholds measured by `bench/sensitivity/`.
+//!
+//! # Checking a gradient
+//!
+//! [`gradient_check`] computes the gradient of a loss by every applicable mode and by central
+//! finite differences (Richardson-extrapolated, with an error estimate) and prints a table of
+//! per-entry relative errors with a pass/fail verdict: run it after writing a dual right-hand
+//! side or a VJP by hand.
 use num_dual::Dual64;
 pub use num_dual::HyperDual64;
 
@@ -99,12 +107,21 @@ use crate::error::OdeError;
 use crate::system::OdeSystem;
 
 mod adjoint;
+mod check;
 mod discrete;
 mod forward;
+mod mode;
 
 pub use adjoint::{ContinuousAdjoint, Gradient, SquaredError, TrajectoryLoss};
+pub use check::{
+    gradient_check, CheckedMode, GradientCheckOptions, GradientCheckReport, ModeCheck, ModeResult,
+};
 pub use discrete::{replay, DiscreteAdjoint, DiscreteGradient};
 pub use forward::{ForwardSensitivity, SensColumn, SensitivitySolution};
+pub use mode::{
+    has_vjp, LossGradient, SensitivityMode, AUTO_ADJOINT_MIN_ENTRIES_DUAL,
+    AUTO_ADJOINT_MIN_ENTRIES_WITH_VJP,
+};
 
 /// An [`OdeSystem`] `y' = f(t, y; p)` with `n_params` real parameters `p`; see the
 /// [module docs](self).
