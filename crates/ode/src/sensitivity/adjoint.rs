@@ -9,7 +9,7 @@ use super::ParametricSystem;
 use crate::error::OdeError;
 use crate::methods::Method;
 use crate::solution::Stats;
-use crate::solve::{Options, SaveAt, Solve};
+use crate::solve::{Options, SaveAt, Solve, Tolerance};
 use crate::system::OdeSystem;
 
 /// A scalar loss of a trajectory,
@@ -404,6 +404,10 @@ impl<S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> OdeSystem
         let mut guard = self.scratch.borrow_mut();
         let s = &mut *guard;
         self.traj.eval(t, &mut s.y);
+        // only the implicit methods ask for the Jacobian: its `n (n + n_p)` buffers are
+        // allocated on first use, not for every explicit backward solve
+        s.jy.resize(n * n, 0.0);
+        s.jp.resize(n * np, 0.0);
         s.vjp.jacobians(self.sys, t, &s.y, &mut s.jy, &mut s.jp);
         // d λ'_i / d λ_k = −J_ki ; d μ'_l / d λ_k = −(f_p)_kl
         for i in 0..n {
@@ -464,6 +468,7 @@ pub struct ContinuousAdjoint<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss
     method: Method,
     adjoint_method: Option<Method>,
     options: Options,
+    quadrature_error_control: bool,
 }
 
 impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdjoint<'a, S, L> {
@@ -477,7 +482,16 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
             method: Method::Tsit5,
             adjoint_method: None,
             options: Options::default(),
+            quadrature_error_control: false,
         }
+    }
+    /// Whether the quadratures `μ = ∂L/∂p` and `q` take part in the backward solve's step-size
+    /// control (default `false`, as CVODES' `errconQ`): the steps are chosen for `λ`, and `μ`,
+    /// an integral of `(∂f/∂p)ᵀλ` over those steps, is as accurate as `λ`. With `n_p ≫ n`,
+    /// controlling `μ` as well mostly buys smaller steps.
+    pub fn quadrature_error_control(mut self, on: bool) -> Self {
+        self.quadrature_error_control = on;
+        self
     }
     /// Method of the forward solve (and of the backward solve unless
     /// [`ContinuousAdjoint::adjoint_method`] is set). Default [`Method::Tsit5`].
@@ -491,11 +505,11 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
         self
     }
     pub fn rtol(mut self, rtol: f64) -> Self {
-        self.options.rtol = crate::solve::Tolerance::Scalar(rtol);
+        self.options.rtol = Tolerance::Scalar(rtol);
         self
     }
     pub fn atol(mut self, atol: f64) -> Self {
-        self.options.atol = crate::solve::Tolerance::Scalar(atol);
+        self.options.atol = Tolerance::Scalar(atol);
         self
     }
     pub fn max_steps(mut self, max_steps: usize) -> Self {
@@ -597,9 +611,27 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
         let adjoint_method = self.adjoint_method.unwrap_or(self.method);
         let mut bwd_options = self.options.clone();
         bwd_options.save_at = SaveAt::Final;
-        bwd_options.h0 = None;
+        bwd_options.rtol = adjoint_tolerance(&self.options.rtol, n, np, "rtol")?;
+        let off = if self.quadrature_error_control {
+            None
+        } else {
+            Some(f64::MAX)
+        };
+        bwd_options.atol = adjoint_tolerance(&self.options.atol, n, np, "atol")?;
+        if let (Some(big), Tolerance::Vector(a), Tolerance::Vector(r)) =
+            (off, &mut bwd_options.atol, &mut bwd_options.rtol)
+        {
+            a[n..].fill(big);
+            r[n..].fill(0.0);
+        }
         for (k, seg) in segments.iter().enumerate().rev() {
             let (ta, tb) = (bounds[k], bounds[k + 1]);
+            // the adjoint lives on the forward solution's time scales: start each backward
+            // segment with the forward step that ended it instead of a fresh estimate
+            bwd_options.h0 = match seg.knots.len() {
+                0 | 1 => None,
+                l => Some((seg.knots[l - 1].t - seg.knots[l - 2].t).abs()).filter(|h| *h > 0.0),
+            };
             add_points(tb, &y_at_bound[k + 1], &mut a, &mut loss, &mut grad);
             let adj = AdjointSystem {
                 sys,
@@ -612,8 +644,8 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
                     vjp: Vjp::new(n, &p),
                     gy: vec![0.0; n],
                     gp: vec![0.0; np],
-                    jy: vec![0.0; n * n],
-                    jp: vec![0.0; n * np],
+                    jy: Vec::new(),
+                    jp: Vec::new(),
                 }),
             };
             let sol = Solve::new(&adj, (tb, ta), &a)
@@ -640,6 +672,31 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
             trajectory_bytes,
         })
     }
+}
+
+/// Tolerances of the adjoint state `[λ (n), μ (n_p), q]`: a scalar or a length-`n` vector for
+/// `λ`, `μ` and `q` taking the smallest `λ` value (then possibly switched off by the caller).
+fn adjoint_tolerance(
+    tol: &Tolerance,
+    n: usize,
+    np: usize,
+    what: &'static str,
+) -> Result<Tolerance, OdeError> {
+    let base: Vec<f64> = match tol {
+        Tolerance::Scalar(v) => vec![*v; n],
+        Tolerance::Vector(v) if v.len() == n => v.clone(),
+        Tolerance::Vector(v) => {
+            return Err(OdeError::DimensionMismatch {
+                what,
+                expected: n,
+                found: v.len(),
+            })
+        }
+    };
+    let q = base.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut out = base;
+    out.extend(std::iter::repeat_n(q, np + 1));
+    Ok(Tolerance::Vector(out))
 }
 
 /// `f(t, y)` and `y'' = ∂f/∂t + J f` (one dual evaluation).

@@ -1,6 +1,6 @@
 //! Forward sensitivities: the state and the sensitivity equations as one augmented system.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use num_dual::{Dual64, HyperDual64};
 
@@ -329,7 +329,9 @@ pub(crate) struct Augmented<'a, S: ?Sized> {
     cols: Vec<Option<usize>>,
     p: Vec<f64>,
     hyper: bool,
-    pattern: SparsityPattern,
+    /// The block pattern of the augmented Jacobian, built on first use: only the implicit
+    /// methods ask for it, and for a dense `∂f/∂y` it has `n² (1 + 2m)` entries.
+    pattern: OnceCell<Option<SparsityPattern>>,
     mass: Option<MassMatrix>,
     scratch: RefCell<Scratch>,
 }
@@ -382,20 +384,6 @@ impl<'a, S: ParametricSystem + ?Sized> Augmented<'a, S> {
         }
         let hyper = m > 0
             && sys.rhs_params_hyperdual(HyperDual64::from_re(0.0), &s.yh.clone(), &s.ph, &mut s.fh);
-        let inner = sys
-            .jacobian_sparsity()
-            .cloned()
-            .unwrap_or_else(|| SparsityPattern::dense(n, n));
-        let entries = inner.entries().collect::<Vec<_>>();
-        let big = n * (1 + m);
-        let mut all = Vec::with_capacity(entries.len() * (1 + 2 * m));
-        for b in 0..=m {
-            all.extend(entries.iter().map(|&(i, k)| (b * n + i, b * n + k)));
-            if b > 0 {
-                all.extend(entries.iter().map(|&(i, k)| (b * n + i, k)));
-            }
-        }
-        let pattern = SparsityPattern::from_entries(big, big, all)?;
         let mass = match sys.mass_matrix() {
             None => None,
             Some(MassMatrix::Diagonal(d)) => Some(MassMatrix::Diagonal(
@@ -413,7 +401,7 @@ impl<'a, S: ParametricSystem + ?Sized> Augmented<'a, S> {
             cols,
             p,
             hyper,
-            pattern,
+            pattern: OnceCell::new(),
             mass,
             scratch: RefCell::new(s),
         })
@@ -501,7 +489,27 @@ impl<S: ParametricSystem + ?Sized> OdeSystem for Augmented<'_, S> {
     }
 
     fn jacobian_sparsity(&self) -> Option<&SparsityPattern> {
-        Some(&self.pattern)
+        self.pattern
+            .get_or_init(|| {
+                let (n, m) = (self.n, self.cols.len());
+                let inner = self
+                    .sys
+                    .jacobian_sparsity()
+                    .cloned()
+                    .unwrap_or_else(|| SparsityPattern::dense(n, n));
+                let entries = inner.entries().collect::<Vec<_>>();
+                let mut all = Vec::with_capacity(entries.len() * (1 + 2 * m));
+                for b in 0..=m {
+                    all.extend(entries.iter().map(|&(i, k)| (b * n + i, b * n + k)));
+                    if b > 0 {
+                        all.extend(entries.iter().map(|&(i, k)| (b * n + i, k)));
+                    }
+                }
+                // in range and free of duplicates by construction; should it ever fail, no
+                // pattern (dense) is still correct
+                SparsityPattern::from_entries(n * (1 + m), n * (1 + m), all).ok()
+            })
+            .as_ref()
     }
 
     fn mass_matrix(&self) -> Option<&MassMatrix> {
