@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use ai4de_ode::jacobian::{JacobianOptions, JacobianSource, JacobianStorage};
 use ai4de_ode::problems::{self, Problem};
+use ai4de_ode::sensitivity::{ForwardSensitivity, SensColumn};
 use ai4de_ode::{Method, SaveAt, Solution, Solve};
 use ai4de_report::Phase;
 use anyhow::{bail, Context, Result};
@@ -67,6 +68,12 @@ pub struct Args {
     /// e.g. `--phase x,y`. Default: the whole state when it has 2 or 3 components.
     #[arg(long, value_name = "A,B[,C]")]
     pub phase: Option<String>,
+    /// Also solve the forward sensitivities `dy/dθ` with respect to these parameters (names as
+    /// in `ai4de problems`) or initial states (`y0:<state>`), comma separated; `all` for every
+    /// parameter. They are written as extra columns `d<state>/d<θ>` after the states (json,
+    /// csv, npy, npz) and their final values are printed in the summary.
+    #[arg(long, value_name = "P1,P2,... | all")]
+    pub sensitivities: Option<String>,
 }
 
 /// Parses a comma-separated list of finite numbers.
@@ -132,6 +139,60 @@ pub struct Request {
     pub dt: Option<f64>,
     pub max_steps: Option<usize>,
     pub jacobian: JacobianOptions,
+    /// Forward-sensitivity columns (`--sensitivities`), empty for a plain solve.
+    pub sensitivities: Vec<SensColumn>,
+    /// Output column names: the states, then `d<state>/d<θ>` per sensitivity column.
+    pub column_names: Vec<String>,
+}
+
+/// Parses `--sensitivities P1,P2,...` (parameter names, `y0:<state>`, or `all`).
+pub fn parse_sensitivities(spec: &str, problem: &Problem) -> Result<Vec<SensColumn>> {
+    let params: Vec<&str> = problem.params().iter().map(|q| q.name).collect();
+    if spec.trim() == "all" {
+        return Ok((0..params.len()).map(SensColumn::Param).collect());
+    }
+    let mut cols = Vec::new();
+    for name in spec.split(',').map(str::trim) {
+        let col = if let Some(state) = name.strip_prefix("y0:") {
+            let k = problem.state_index(state).with_context(|| {
+                format!(
+                    "--sensitivities: {} has no state '{state}' (states: {})",
+                    problem.name,
+                    problem.state_names.join(", ")
+                )
+            })?;
+            SensColumn::InitialState(k)
+        } else {
+            let i = params.iter().position(|p| *p == name).with_context(|| {
+                format!(
+                    "--sensitivities: {} has no parameter '{name}' (parameters: {}; initial states: y0:<state>)",
+                    problem.name,
+                    params.join(", ")
+                )
+            })?;
+            SensColumn::Param(i)
+        };
+        if cols.contains(&col) {
+            bail!("--sensitivities: '{name}' is listed twice");
+        }
+        cols.push(col);
+    }
+    Ok(cols)
+}
+
+/// Column names of the sensitivities: `d<state>/d<param>`, `d<state>/d<state>(0)`.
+pub fn sensitivity_names(problem: &Problem, cols: &[SensColumn]) -> Vec<String> {
+    let mut names = Vec::with_capacity(problem.dim() * cols.len());
+    for c in cols {
+        let wrt = match *c {
+            SensColumn::Param(i) => problem.params()[i].name.to_string(),
+            SensColumn::InitialState(k) => format!("{}(0)", problem.state_names[k]),
+        };
+        for s in &problem.state_names {
+            names.push(format!("d{s}/d{wrt}"));
+        }
+    }
+    names
 }
 
 /// Parses `--jacobian SOURCE[:STORAGE]`.
@@ -185,8 +246,11 @@ impl Request {
             Some(s) => parse_saveat(s, problem.t0, problem.t_end)?,
             None => SaveAt::Steps,
         };
+        let sensitivities = match &args.sensitivities {
+            Some(spec) => parse_sensitivities(spec, &problem)?,
+            None => Vec::new(),
+        };
         Ok(Self {
-            problem,
             method,
             rtol: args.rtol,
             atol: args.atol,
@@ -194,11 +258,22 @@ impl Request {
             dt: args.dt,
             max_steps: args.max_steps,
             jacobian: parse_jacobian(&args.jacobian)?,
+            column_names: problem
+                .state_names
+                .iter()
+                .cloned()
+                .chain(sensitivity_names(&problem, &sensitivities))
+                .collect(),
+            sensitivities,
+            problem,
         })
     }
 
     pub fn solve(&self) -> Result<Solution> {
         let p = &self.problem;
+        if !self.sensitivities.is_empty() {
+            return self.solve_sensitivities();
+        }
         let mut s = Solve::new(p, (p.t0, p.t_end), &p.y0)
             .method(self.method)
             .rtol(self.rtol)
@@ -215,13 +290,51 @@ impl Request {
             .with_context(|| format!("solving {} with {}", p.name, self.method))
     }
 
+    /// The solve with forward sensitivities, as a [`Solution`] whose rows are
+    /// `[y, dy/dθ_1, …, dy/dθ_m]` (the layout of
+    /// [`SensitivitySolution::z`](ai4de_ode::sensitivity::SensitivitySolution::z)).
+    fn solve_sensitivities(&self) -> Result<Solution> {
+        let p = &self.problem;
+        let mut options = ai4de_ode::Options {
+            save_at: self.save_at.clone(),
+            jacobian: self.jacobian.clone(),
+            dt: self.dt,
+            ..Default::default()
+        };
+        if let Some(m) = self.max_steps {
+            options.max_steps = m;
+        }
+        let sol = ForwardSensitivity::new(p, (p.t0, p.t_end), &p.y0)
+            .columns(self.sensitivities.clone())
+            .method(self.method)
+            .options(options)
+            .rtol(self.rtol)
+            .atol(self.atol)
+            .run()
+            .with_context(|| {
+                format!(
+                    "solving {} with forward sensitivities ({})",
+                    p.name, self.method
+                )
+            })?;
+        Ok(Solution {
+            method: sol.method,
+            dim: p.dim() * (1 + sol.columns.len()),
+            t: sol.t,
+            y: sol.z,
+            stats: sol.stats,
+            events: Vec::new(),
+            terminated_by: None,
+        })
+    }
+
     pub fn meta(&self) -> Meta<'_> {
         Meta {
             problem: self.problem.name,
             method: self.method.name(),
             rtol: self.rtol,
             atol: self.atol,
-            state_names: &self.problem.state_names,
+            state_names: &self.column_names,
             params: self
                 .problem
                 .params()
@@ -291,7 +404,7 @@ pub fn run(args: &Args) -> Result<()> {
             Some(spec) => parse_phase(spec, &req.problem.state_names)?,
             None => Phase::Auto,
         };
-        plot(path, &title, &req.problem.state_names, phase, &sol)?;
+        plot(path, &title, &req.column_names, phase, &sol)?;
     }
     match (format, &args.out) {
         (Some(f), Some(out)) => {
@@ -359,6 +472,20 @@ pub fn summary(req: &Request, sol: &Solution, seconds: f64, w: &mut impl Write) 
         String::new()
     };
     writeln!(w, "  final state: {}{more}", finals.join(", "))?;
+    if !req.sensitivities.is_empty() {
+        let n = p.dim();
+        let last = sol.y_final();
+        writeln!(w, "  final sensitivities:")?;
+        for (j, names) in req.column_names[n..].chunks(n).enumerate() {
+            let vals: Vec<String> = names
+                .iter()
+                .zip(&last[n * (1 + j)..n * (2 + j)])
+                .take(8)
+                .map(|(name, v)| format!("{name} = {v:.10e}"))
+                .collect();
+            writeln!(w, "    {}{more}", vals.join(", "))?;
+        }
+    }
     for e in &sol.events {
         writeln!(w, "  event {} at t = {}", e.event, e.t)?;
     }
