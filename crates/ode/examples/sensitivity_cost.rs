@@ -7,14 +7,15 @@
 //! * `linear`: `y' = A y` with `p` = the `n²` entries of `A` (`n_p = n²`).
 //!
 //! Each case times (median of `REPEATS` samples of thread CPU time): the plain forward solve; the loss gradient by
-//! the continuous adjoint with the analytic VJPs, and with dual-number VJPs; the gradient by
+//! the continuous adjoint with the analytic VJPs (quadratures in the step-size control, the
+//! default, and out of it), and with dual-number VJPs; the gradient by
 //! forward sensitivities (parameters only). Tsit5, rtol 1e-8, atol 1e-10, squared error at 4
 //! times. Run from `bench/sensitivity/run.sh`:
 //! `cargo run --release -p ai4de-ode --example sensitivity_cost -- [REPEATS] [MAX_NP]`.
 
 use ai4de_ode::jacobian::{DualScalar, JacDual};
 use ai4de_ode::sensitivity::{
-    check_params, LossGradient, ParametricSystem, SensitivityMode, SquaredError,
+    check_params, ContinuousAdjoint, LossGradient, ParametricSystem, SensitivityMode, SquaredError,
 };
 use ai4de_ode::{Method, OdeError, OdeSystem, SaveAt, Solve};
 
@@ -266,9 +267,9 @@ fn main() -> Result<(), OdeError> {
     let (rtol, atol, t_end) = (1e-8, 1e-10, 1.0);
     let times = [0.25, 0.5, 0.75, 1.0];
     println!(
-        "| family | n | n_p | forward solve (ms) | adjoint, analytic VJP (ms) | ratio | adjoint, dual VJP (ms) | ratio | forward sens. (ms) | ratio | adjoint/forward-sens agreement |"
+        "| family | n | n_p | forward solve (ms) | adjoint, analytic VJP (ms) | ratio | same, quadratures not error-controlled (ms) | ratio | adjoint, dual VJP (ms) | ratio | forward sens. (ms) | ratio | max gradient difference to forward sens. |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (family, counts) in [
         (
             Family::Fisher,
@@ -302,6 +303,15 @@ fn main() -> Result<(), OdeError> {
             };
             let (t_adj, g_adj) = time(repeats, || grad(&sys, SensitivityMode::Adjoint));
             let g_adj = g_adj?.0;
+            let (t_noq, g_noq) = time(repeats, || {
+                ContinuousAdjoint::new(&sys, (0.0, t_end), &y0, &loss)
+                    .method(Method::Tsit5)
+                    .rtol(rtol)
+                    .atol(atol)
+                    .quadrature_error_control(false)
+                    .run()
+            });
+            let g_noq = g_noq?;
             // the slow variants once they take seconds: fewer repeats
             let slow = repeats.min(if np >= 300 { 1 } else { repeats });
             let (t_fwd, g_fwd) = time(slow, || grad(&sys, SensitivityMode::Forward));
@@ -314,15 +324,18 @@ fn main() -> Result<(), OdeError> {
                 .dp
                 .iter()
                 .chain(&g_dual.dp)
-                .zip(g_fwd.dp.iter().chain(&g_fwd.dp))
+                .chain(&g_noq.dp)
+                .zip(g_fwd.dp.iter().chain(&g_fwd.dp).chain(&g_fwd.dp))
                 .map(|(a, b)| (a - b).abs() / scale)
                 .fold(0.0, f64::max);
             println!(
-                "| {} | {n} | {np} | {:.3} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {agree:.1e} |",
+                "| {} | {n} | {np} | {:.3} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {agree:.1e} |",
                 if family == Family::Fisher { "fisher" } else { "linear" },
                 t_solve * 1e3,
                 t_adj * 1e3,
                 t_adj / t_solve,
+                t_noq * 1e3,
+                t_noq / t_solve,
                 t_dual * 1e3,
                 t_dual / t_solve,
                 t_fwd * 1e3,

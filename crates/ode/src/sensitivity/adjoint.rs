@@ -482,13 +482,13 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
             method: Method::Tsit5,
             adjoint_method: None,
             options: Options::default(),
-            quadrature_error_control: false,
+            quadrature_error_control: true,
         }
     }
     /// Whether the quadratures `μ = ∂L/∂p` and `q` take part in the backward solve's step-size
-    /// control (default `false`, as CVODES' `errconQ`): the steps are chosen for `λ`, and `μ`,
-    /// an integral of `(∂f/∂p)ᵀλ` over those steps, is as accurate as `λ`. With `n_p ≫ n`,
-    /// controlling `μ` as well mostly buys smaller steps.
+    /// control (default `true`). Off (CVODES' `errconQ = false`), the steps are chosen for `λ`
+    /// alone and `μ`, an integral of `(∂f/∂p)ᵀλ` over those steps, is usually as accurate; with
+    /// `n_p ≫ n` that saves steps (see `bench/sensitivity/RESULTS.md`).
     pub fn quadrature_error_control(mut self, on: bool) -> Self {
         self.quadrature_error_control = on;
         self
