@@ -487,8 +487,8 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> ContinuousAdj
     }
     /// Whether the quadratures `μ = ∂L/∂p` and `q` take part in the backward solve's step-size
     /// control (default `true`). Off (CVODES' `errconQ = false`), the steps are chosen for `λ`
-    /// alone and `μ`, an integral of `(∂f/∂p)ᵀλ` over those steps, is usually as accurate; with
-    /// `n_p ≫ n` that saves steps (see `bench/sensitivity/RESULTS.md`).
+    /// alone. Measured in `bench/sensitivity/RESULTS.md`, switching it off did not save time
+    /// (it was as fast or up to 1.9 times slower there); the option is kept for experiments.
     pub fn quadrature_error_control(mut self, on: bool) -> Self {
         self.quadrature_error_control = on;
         self

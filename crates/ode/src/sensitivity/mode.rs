@@ -33,14 +33,17 @@ pub enum SensitivityMode {
 /// [`SensitivityMode::Auto`] takes the adjoint when the system has user vector–Jacobian
 /// products ([`ParametricSystem::vjp_y`] and [`ParametricSystem::vjp_p`]).
 ///
-/// Measured by `bench/sensitivity/run.sh` (`RESULTS.md` there): on `y' = A(p) y` with
-/// analytic VJPs the adjoint gradient is cheaper than the forward-sensitivity gradient from
-/// about this many entries on (Tsit5, rtol 1e-8).
+/// Measured by `bench/sensitivity/run.sh` (`RESULTS.md` there, Tsit5, rtol 1e-8): with
+/// analytic VJPs the adjoint gradient is already cheaper than the forward-sensitivity gradient
+/// from 4 to 9 entries on (Fisher–KPP with one diffusivity per cell; `y' = A(p) y`), and 1.5 to
+/// 2 times cheaper at 9 to 16; this threshold is on the conservative side of that crossover.
 pub const AUTO_ADJOINT_MIN_ENTRIES_WITH_VJP: usize = 12;
 
 /// Like [`AUTO_ADJOINT_MIN_ENTRIES_WITH_VJP`] for systems without user VJPs (the adjoint then
 /// pays `n + n_p` dual evaluations per backward right-hand side, which is what forward mode
-/// pays per step for `m = n_p + n` columns, so forward mode wins unless `m` is very large).
+/// pays per step for `m = n_p + n` columns). Measured: the dual-VJP adjoint beat forward mode
+/// from between 100 and 316 parameters on Fisher–KPP (`n = n_p`) but not up to 1024 on
+/// `y' = A(p) y` (`n = 32`), so this is a compromise between the two.
 pub const AUTO_ADJOINT_MIN_ENTRIES_DUAL: usize = 400;
 
 impl SensitivityMode {
