@@ -80,8 +80,11 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
 #[test]
 fn continuous_adjoint_equals_forward_on_the_catalogue() {
     let nonstiff = [Method::Tsit5, Method::Dop853];
-    // BDF's backward solve of ROBER's adjoint stops at its first step (step size underflow):
-    // not understood yet, see the report of issue 6.
+    // BDF's backward solve of ROBER's adjoint used to stop at its first step (step size
+    // underflow) when each backward segment started from a fresh initial-step estimate; it
+    // starts from the forward step size now. On vdp1000 BDF's backward solve still fails
+    // (Newton failure at the start of the segment ending at t = 6.67): not understood yet.
+    let stiff_bdf = [Method::Rodas5P, Method::Radau5, Method::Bdf];
     let stiff = [Method::Rodas5P, Method::Radau5];
     let cases: Vec<(&str, f64, &[Method])> = vec![
         ("decay", 2.0, &nonstiff),
@@ -93,9 +96,9 @@ fn continuous_adjoint_equals_forward_on_the_catalogue() {
         ("lotka", 3.0, &nonstiff),
         ("fhn", 10.0, &nonstiff),
         ("pendulum2", 2.0, &nonstiff),
-        ("rober", 10.0, &stiff),
-        ("hires", 10.0, &stiff),
-        ("orego", 10.0, &stiff),
+        ("rober", 10.0, &stiff_bdf),
+        ("hires", 10.0, &stiff_bdf),
+        ("orego", 10.0, &stiff_bdf),
         ("vdp1000", 10.0, &stiff),
     ];
     let mut failures = Vec::new();
