@@ -1,14 +1,8 @@
 //! `ai4de design` end to end: Van der Pol driven to rest (JSON, plot, bounds respected, a large
 //! cost reduction, the L-BFGS fit's adjoint gradient in `ai4de fit` JSON), and one-line errors.
 
-use std::process::{Command, Output};
-
-fn ai4de(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ai4de"))
-        .args(args)
-        .output()
-        .expect("the ai4de binary runs")
-}
+mod common;
+use common::ai4de;
 
 #[test]
 fn van_der_pol_is_driven_to_rest_from_the_cli() {

@@ -2,29 +2,8 @@
 //! input, JSON output with estimates and standard errors, the plot, MCMC, multiple shooting, and
 //! one-line errors on bad input.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn ai4de(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ai4de"))
-        .args(args)
-        .output()
-        .expect("the ai4de binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ai4de-fit-test-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::{ai4de, stderr, stdout, tempdir};
 
 fn estimates(json: &serde_json::Value) -> Vec<(String, f64, f64, f64)> {
     json["estimates"]

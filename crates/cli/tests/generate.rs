@@ -5,20 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn ai4de(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ai4de"))
-        .args(args)
-        .output()
-        .expect("the ai4de binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{ai4de, stderr, stdout};
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ai4de-cli-gen-{name}-{}", std::process::id()));

@@ -2,14 +2,8 @@
 //! output columns, checked against the exact solution and against central differences of
 //! two solves with `--param`.
 
-use std::process::{Command, Output};
-
-fn ai4de(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ai4de"))
-        .args(args)
-        .output()
-        .expect("the ai4de binary runs")
-}
+mod common;
+use common::ai4de;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let o = ai4de(args);

@@ -2,14 +2,10 @@
 //! outputs exist and parse, resume continues a stopped run, bad input is a one-line error.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn ai4de(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ai4de"))
-        .args(args)
-        .output()
-        .expect("the ai4de binary runs")
-}
+mod common;
+use common::ai4de;
 
 fn ok(o: Output) -> String {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();

@@ -10,6 +10,7 @@ use ai4de_discover::{
 use ai4de_ode::{problems, Method, SaveAt, Solve};
 use anyhow::{bail, Context, Result};
 
+use super::input;
 use crate::output::write_atomic;
 
 #[derive(clap::Args, Debug)]
@@ -144,70 +145,14 @@ fn optimizer(args: &Args, alpha: f64) -> Result<Optimizer> {
 
 /// Reads `t,<names>` CSV.
 fn read_csv(path: &Path) -> Result<TimeSeries> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines
-        .next()
-        .with_context(|| format!("{} is empty", path.display()))?;
-    let cols: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
-    if cols.len() < 2 || cols[0] != "t" {
-        bail!(
-            "{}: the header must be 't,<name>,...' (got '{header}')",
-            path.display()
-        );
-    }
-    let mut t = Vec::new();
-    let mut y = Vec::new();
-    for (ln, line) in lines {
-        let vals: Vec<&str> = line.split(',').collect();
-        if vals.len() != cols.len() {
-            bail!(
-                "{} line {}: {} values, the header has {}",
-                path.display(),
-                ln + 1,
-                vals.len(),
-                cols.len()
-            );
-        }
-        for (k, v) in vals.iter().enumerate() {
-            let x: f64 = v.trim().parse().with_context(|| {
-                format!("{} line {}: '{v}' is not a number", path.display(), ln + 1)
-            })?;
-            if k == 0 {
-                t.push(x);
-            } else {
-                y.push(x);
-            }
-        }
-    }
-    Ok(TimeSeries::new(t, y, cols[1..].to_vec())?)
+    let csv = input::read_csv(path, "name", false)?;
+    Ok(TimeSeries::new(csv.times, csv.values, csv.names)?)
 }
 
 /// Reads an NPZ with `t` (n) and `y` (n × dim); variables are named x1, x2, ... unless the
 /// archive has a `names` array... (NPZ cannot hold strings portably, so names are generic).
 fn read_npz(path: &Path) -> Result<TimeSeries> {
-    use ndarray::{Array1, Array2};
-    use ndarray_npy::NpzReader;
-    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut npz =
-        NpzReader::new(f).with_context(|| format!("{} is not an NPZ archive", path.display()))?;
-    let t: Array1<f64> = npz
-        .by_name("t")
-        .or_else(|_| npz.by_name("t.npy"))
-        .with_context(|| format!("{}: no 1-D float64 array 't'", path.display()))?;
-    let y: Array2<f64> = npz
-        .by_name("y")
-        .or_else(|_| npz.by_name("y.npy"))
-        .with_context(|| {
-            format!(
-                "{}: no 2-D float64 array 'y' (one row per time)",
-                path.display()
-            )
-        })?;
+    let (t, y) = input::read_npz(path, " (one row per time)")?;
     let dim = y.ncols();
     let names = if dim <= 3 {
         ["x", "y", "z"][..dim]
@@ -217,14 +162,6 @@ fn read_npz(path: &Path) -> Result<TimeSeries> {
     } else {
         (1..=dim).map(|i| format!("x{i}")).collect()
     };
-    if y.nrows() != t.len() {
-        bail!(
-            "{}: y has {} rows but t has {} times",
-            path.display(),
-            y.nrows(),
-            t.len()
-        );
-    }
     Ok(TimeSeries::new(
         t.to_vec(),
         y.iter().copied().collect(),

@@ -13,6 +13,7 @@ use ai4de_ode::{problems, SaveAt, Solve};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
+use super::input;
 use crate::output::write_atomic;
 
 #[derive(clap::Args, Debug)]
@@ -133,74 +134,12 @@ fn number(s: &str, what: &str) -> Result<f64> {
 
 /// Reads `t,<state>...` CSV into an experiment (sigma 1).
 fn read_csv(path: &Path, t0: f64, y0: Vec<f64>) -> Result<Experiment> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
-    let (_, header) = lines
-        .next()
-        .with_context(|| format!("{} is empty", path.display()))?;
-    let cols: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
-    if cols.len() < 2 || cols[0] != "t" {
-        bail!(
-            "{}: the header must be 't,<state>,...' (got '{header}')",
-            path.display()
-        );
-    }
-    let mut times = Vec::new();
-    let mut values = Vec::new();
-    for (ln, line) in lines {
-        let vals: Vec<&str> = line.split(',').collect();
-        if vals.len() != cols.len() {
-            bail!(
-                "{} line {}: {} values, the header has {}",
-                path.display(),
-                ln + 1,
-                vals.len(),
-                cols.len()
-            );
-        }
-        for (k, v) in vals.iter().enumerate() {
-            let x: f64 = v.trim().parse().with_context(|| {
-                format!("{} line {}: '{v}' is not a number", path.display(), ln + 1)
-            })?;
-            if k == 0 {
-                times.push(x);
-            } else {
-                values.push(x);
-            }
-        }
-    }
-    Ok(
-        Experiment::new(t0, y0, times, cols[1..].to_vec(), values)
-            .named(path.display().to_string()),
-    )
+    let csv = input::read_csv(path, "state", true)?;
+    Ok(Experiment::new(t0, y0, csv.times, csv.names, csv.values).named(path.display().to_string()))
 }
 
 fn read_npz(path: &Path, t0: f64, y0: Vec<f64>, observed: Vec<String>) -> Result<Experiment> {
-    use ndarray::{Array1, Array2};
-    use ndarray_npy::NpzReader;
-    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut npz =
-        NpzReader::new(f).with_context(|| format!("{} is not an NPZ archive", path.display()))?;
-    let t: Array1<f64> = npz
-        .by_name("t")
-        .or_else(|_| npz.by_name("t.npy"))
-        .with_context(|| format!("{}: no 1-D float64 array 't'", path.display()))?;
-    let y: Array2<f64> = npz
-        .by_name("y")
-        .or_else(|_| npz.by_name("y.npy"))
-        .with_context(|| format!("{}: no 2-D float64 array 'y'", path.display()))?;
-    if y.nrows() != t.len() {
-        bail!(
-            "{}: y has {} rows but t has {} times",
-            path.display(),
-            y.nrows(),
-            t.len()
-        );
-    }
+    let (t, y) = input::read_npz(path, "")?;
     if y.ncols() != observed.len() {
         bail!(
             "{}: y has {} columns but {} observed states ({}); name them with --observed",

@@ -5,6 +5,7 @@ pub mod discover;
 pub mod eval;
 pub mod fit;
 pub mod generate;
+pub mod input;
 pub mod pdes;
 pub mod plot;
 pub mod predict;
