@@ -590,6 +590,35 @@ impl<'p, 'a> Residuals<'p, 'a> {
         (p, y0)
     }
 
+    /// Segment `k` of experiment `e`: its start time and state (the experiment's initial
+    /// state for the first segment, the shooting unknowns in `x` for the others), the data
+    /// times it is saved at (through the next segment's first time, where the continuity
+    /// residual is formed, except for the last segment), and whether it is the last.
+    fn segment(
+        &self,
+        e: usize,
+        k: usize,
+        x: &[f64],
+        y0: &[Vec<f64>],
+    ) -> (f64, Vec<f64>, &[f64], bool) {
+        let n = self.prep.model.dim();
+        let exp = &self.prep.exps[e];
+        let (b, off) = &self.segs[e];
+        let last = k + 2 == b.len();
+        let (t_start, y_start) = if k == 0 {
+            (exp.t0, y0[e].clone())
+        } else {
+            let o = off + (k - 1) * n;
+            (exp.times[b[k]], x[o..o + n].to_vec())
+        };
+        let save = if last {
+            &exp.times[b[k]..]
+        } else {
+            &exp.times[b[k]..=b[k + 1]]
+        };
+        (t_start, y_start, save, last)
+    }
+
     /// Initial segment states from a simulation at `x_fit`, replaced by data where observed.
     fn initial_states(&self, x_fit: &[f64]) -> Vec<f64> {
         let n = self.prep.model.dim();
@@ -641,18 +670,7 @@ impl<'p, 'a> Residuals<'p, 'a> {
             let nseg = b.len() - 1;
             let nobs = exp.observed.len();
             for k in 0..nseg {
-                let last = k + 1 == nseg;
-                let (t_start, y_start): (f64, Vec<f64>) = if k == 0 {
-                    (exp.t0, y0[e].clone())
-                } else {
-                    let o = off + (k - 1) * n;
-                    (exp.times[b[k]], x[o..o + n].to_vec())
-                };
-                let save = if last {
-                    &exp.times[b[k]..]
-                } else {
-                    &exp.times[b[k]..=b[k + 1]]
-                };
+                let (t_start, y_start, save, last) = self.segment(e, k, x, &y0);
                 // initial-state columns of this segment: (state, column)
                 let y_cols: Vec<(usize, usize)> = if k == 0 {
                     self.prep
@@ -864,18 +882,7 @@ impl Residuals<'_, '_> {
             let nseg = b.len() - 1;
             let nobs = exp.observed.len();
             for k in 0..nseg {
-                let last = k + 1 == nseg;
-                let (t_start, y_start): (f64, Vec<f64>) = if k == 0 {
-                    (exp.t0, y0[e].clone())
-                } else {
-                    let o = off + (k - 1) * n;
-                    (exp.times[b[k]], x[o..o + n].to_vec())
-                };
-                let save = if last {
-                    &exp.times[b[k]..]
-                } else {
-                    &exp.times[b[k]..=b[k + 1]]
-                };
+                let (t_start, y_start, save, last) = self.segment(e, k, x, &y0);
                 let mut target = vec![f64::NAN; save.len() * n];
                 let mut w2 = vec![0.0; save.len() * n];
                 let rows_here = b[k + 1] - b[k];

@@ -8,6 +8,7 @@
 //! A point where the objective cannot be evaluated (error or non-finite value) is treated as an
 //! infinitely high value: the line search shrinks the step towards the last good point.
 
+use super::history::{dot, LbfgsHistory};
 use super::Objective;
 use crate::optim::lm::Termination;
 use crate::InverseError;
@@ -107,10 +108,7 @@ pub fn lbfgs<O: Objective + ?Sized>(
         failed_evals: 0,
         termination: Termination::MaxIterations,
     };
-    let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut rho: Vec<f64> = Vec::with_capacity(opts.memory);
-    let mut alpha_buf = vec![0.0; opts.memory];
+    let mut hist = LbfgsHistory::new(opts.memory);
     let mut d = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
@@ -125,32 +123,15 @@ pub fn lbfgs<O: Objective + ?Sized>(
             break;
         }
         rep.iterations += 1;
-        // two-loop recursion: d = −H g
+        // two-loop recursion: d = −H g; the first step has unit length in the max norm, as a
+        // safe first trial
         d.copy_from_slice(&g);
-        let k = s_hist.len();
-        for i in (0..k).rev() {
-            let a = rho[i] * dot(&s_hist[i], &d);
-            alpha_buf[i] = a;
-            axpy(-a, &y_hist[i], &mut d);
-        }
-        let gamma = if k > 0 {
-            dot(&s_hist[k - 1], &y_hist[k - 1]) / dot(&y_hist[k - 1], &y_hist[k - 1])
-        } else {
-            // first step: unit length in the max norm, as a safe first trial
-            1.0 / gmax.max(1e-300)
-        };
-        d.iter_mut().for_each(|v| *v *= gamma);
-        for i in 0..k {
-            let b = rho[i] * dot(&y_hist[i], &d);
-            axpy(alpha_buf[i] - b, &s_hist[i], &mut d);
-        }
+        hist.apply(&mut d, None, 1.0 / gmax.max(1e-300));
         d.iter_mut().for_each(|v| *v = -*v);
         let mut dg = dot(&d, &g);
         if dg.is_nan() || dg >= 0.0 {
             // not a descent direction (bad curvature pairs): restart from steepest descent
-            s_hist.clear();
-            y_hist.clear();
-            rho.clear();
+            hist.clear();
             for i in 0..n {
                 d[i] = -g[i] / gmax;
             }
@@ -180,17 +161,7 @@ pub fn lbfgs<O: Objective + ?Sized>(
         // update history
         let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &y);
-        if sy > 1e-12 * dot(&y, &y).sqrt() * dot(&s, &s).sqrt() {
-            if s_hist.len() == opts.memory {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho.remove(0);
-            }
-            s_hist.push(s);
-            y_hist.push(y);
-            rho.push(1.0 / sy);
-        }
+        hist.push(s, y, 1e-12);
         let df = f - f_new;
         x.copy_from_slice(&x_new);
         g.copy_from_slice(&g_new);
@@ -204,16 +175,6 @@ pub fn lbfgs<O: Objective + ?Sized>(
     rep.f = f;
     rep.grad = g;
     Ok(rep)
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
-    }
 }
 
 /// Evaluates `φ(α) = f(x + αd)` and `φ'(α)`; `None` if the objective fails there.

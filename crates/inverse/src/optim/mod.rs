@@ -10,6 +10,7 @@ use faer::MatMut;
 
 use crate::InverseError;
 
+mod history;
 pub mod lbfgs;
 pub mod lm;
 pub mod mgh;

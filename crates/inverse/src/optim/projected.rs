@@ -25,6 +25,7 @@
 //! optimality for a box: zero gradient on free variables, gradient pointing outwards on active
 //! bounds).
 
+use super::history::{dot, LbfgsHistory};
 use super::Objective;
 use crate::optim::lm::Termination;
 use crate::InverseError;
@@ -187,10 +188,7 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
         gradient_evals: 1,
         termination: Termination::MaxIterations,
     };
-    let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(opts.memory);
-    let mut rho: Vec<f64> = Vec::with_capacity(opts.memory);
-    let mut alpha_buf = vec![0.0; opts.memory];
+    let mut hist = LbfgsHistory::new(opts.memory);
     let mut d = vec![0.0; n];
     let mut free = vec![true; n];
     let mut x_new = vec![0.0; n];
@@ -215,23 +213,9 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
         for i in 0..n {
             d[i] = if free[i] { g[i] } else { 0.0 };
         }
-        let k = s_hist.len();
-        for i in (0..k).rev() {
-            let a = rho[i] * dot_free(&s_hist[i], &d, &free);
-            alpha_buf[i] = a;
-            axpy_free(-a, &y_hist[i], &mut d, &free);
-        }
-        let gamma = if k > 0 {
-            dot(&s_hist[k - 1], &y_hist[k - 1]) / dot(&y_hist[k - 1], &y_hist[k - 1])
-        } else {
-            // first step (and after a restart): at most unit length in the max norm
-            1.0 / d.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300)
-        };
-        d.iter_mut().for_each(|v| *v *= gamma);
-        for i in 0..k {
-            let b = rho[i] * dot_free(&y_hist[i], &d, &free);
-            axpy_free(alpha_buf[i] - b, &s_hist[i], &mut d, &free);
-        }
+        // first step (and after a restart): at most unit length in the max norm
+        let gmax = d.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
+        let gamma = hist.apply(&mut d, Some(&free), 1.0 / gmax);
         d.iter_mut().for_each(|v| *v = -*v);
         // binding variables take a scaled gradient step (Bertsekas' diagonal part): the
         // projection puts them on their bound; held at zero, one that is within ε of its bound
@@ -252,9 +236,7 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
         let dg = dot(&d, &g);
         if dg.is_nan() || dg >= 0.0 {
             // not a descent direction (bad curvature pairs): projected steepest descent
-            s_hist.clear();
-            y_hist.clear();
-            rho.clear();
+            hist.clear();
             let gmax = g.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
             for i in 0..n {
                 d[i] = if outward(i, -g[i]) { 0.0 } else { -g[i] / gmax };
@@ -303,12 +285,10 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
                     last: last_err,
                 });
             }
-            if !s_hist.is_empty() {
+            if !hist.is_empty() {
                 // a stale curvature model can give a direction too short to show a decrease
                 // above the objective's noise: restart from projected steepest descent
-                s_hist.clear();
-                y_hist.clear();
-                rho.clear();
+                hist.clear();
                 continue;
             }
             // no decrease along the steepest-descent arc: the objective's accuracy is reached
@@ -325,17 +305,7 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
         }
         let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &y);
-        if sy > 1e-10 * dot(&y, &y).sqrt() * dot(&s, &s).sqrt() {
-            if s_hist.len() == opts.memory {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho.remove(0);
-            }
-            s_hist.push(s);
-            y_hist.push(y);
-            rho.push(1.0 / sy);
-        }
+        hist.push(s, y, 1e-10);
         let df = f - f_trial;
         x.copy_from_slice(&x_new);
         g.copy_from_slice(&g_new);
@@ -346,17 +316,9 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
         // from projected steepest descent, and stop only when three restarted steps in a row
         // make no progress either
         if df <= opts.ftol * f.abs().max(1.0) {
-            if s_hist.len() > 1 {
-                let (s, y, r) = (s_hist.pop(), y_hist.pop(), rho.pop());
-                s_hist.clear();
-                y_hist.clear();
-                rho.clear();
+            if hist.len() > 1 {
                 // keep the newest pair: it carries the local scale
-                if let (Some(s), Some(y), Some(r)) = (s, y, r) {
-                    s_hist.push(s);
-                    y_hist.push(y);
-                    rho.push(r);
-                }
+                hist.keep_newest();
             } else {
                 small_steps += 1;
                 if small_steps >= 3 {
@@ -373,27 +335,6 @@ pub fn projected_lbfgs<O: Objective + ?Sized>(
     rep.f = f;
     rep.grad = g;
     Ok(rep)
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn dot_free(a: &[f64], b: &[f64], free: &[bool]) -> f64 {
-    a.iter()
-        .zip(b)
-        .zip(free)
-        .filter(|(_, f)| **f)
-        .map(|((x, y), _)| x * y)
-        .sum()
-}
-
-fn axpy_free(a: f64, x: &[f64], y: &mut [f64], free: &[bool]) {
-    for ((yi, xi), f) in y.iter_mut().zip(x).zip(free) {
-        if *f {
-            *yi += a * xi;
-        }
-    }
 }
 
 #[cfg(test)]
