@@ -227,7 +227,7 @@ fn prepare(ds: &ai4de_data::Dataset, opts: &FitOptions) -> Result<Prepared, Neur
     } else {
         Split::fractions(n, s.val_frac, s.test_frac, opts.train.seed)?
     };
-    let mut train = loaded.pairs(&split.train);
+    let mut train = loaded.training_pairs(&split.train, opts.train.rollout)?;
     let mut val = loaded.pairs(&split.val);
     let (in_norm, out_norm) = match &loaded.kind {
         LoadedKind::Pairs(_) => (
@@ -306,7 +306,9 @@ pub fn fit(
     let prep = prepare(&ds, opts)?;
     let load_seconds = t0.elapsed().as_secs_f64();
     let in_c = prep.train.inputs.channels;
-    let out_c = prep.train.outputs.channels;
+    // A rollout's targets stack its states along the channels; the model maps one state.
+    // (`training_pairs` accepted the rollout, so it is at least 1.)
+    let out_c = prep.train.outputs.channels / opts.train.rollout;
     let spatial = prep.loaded.spatial().to_vec();
     let model_spec = spec(in_c, out_c, &spatial);
     let device = Device::flex().autodiff();

@@ -221,6 +221,43 @@ impl Trajectories {
         Pairs { inputs, outputs }
     }
 
+    /// All `k`-step windows `u(t_j) → (u(t_{j+1}), …, u(t_{j+k}))` of trajectories `indices`,
+    /// for multi-step rollout training: the outputs hold the `k` target states stacked along the
+    /// channel axis (`k · C` channels, state `i` in channels `i·C..(i+1)·C`). `k = 1` is
+    /// [`Trajectories::pairs`].
+    ///
+    /// # Errors
+    /// `k = 0`, or `k` not shorter than the trajectories.
+    pub fn windows(&self, indices: &[usize], k: usize) -> Result<Pairs, NeuralError> {
+        if k == 0 || k >= self.steps {
+            return Err(NeuralError::invalid(
+                "rollout",
+                k,
+                format!(
+                    "must be in 1..{} (the trajectories have {} time points after the stride)",
+                    self.steps, self.steps
+                ),
+            ));
+        }
+        let mut inputs = Fields::empty(self.channels, self.spatial.clone());
+        let mut outputs = Fields::empty(k * self.channels, self.spatial.clone());
+        let per = self.steps - k;
+        inputs.data.reserve(indices.len() * per * self.state_len());
+        outputs
+            .data
+            .reserve(indices.len() * per * k * self.state_len());
+        for &i in indices {
+            for j in 0..per {
+                inputs.push(self.state(i, j));
+                for m in 1..=k {
+                    outputs.data.extend_from_slice(self.state(i, j + m));
+                }
+                outputs.n += 1;
+            }
+        }
+        Ok(Pairs { inputs, outputs })
+    }
+
     /// The trajectories at `indices`.
     pub fn select(&self, indices: &[usize]) -> Trajectories {
         let per = self.steps * self.state_len();
@@ -286,6 +323,23 @@ impl Loaded {
         match &self.kind {
             LoadedKind::Pairs(p) => p.select(indices),
             LoadedKind::Trajectories(t) => t.pairs(indices),
+        }
+    }
+
+    /// Training samples of `indices` for `rollout`-step training: [`Loaded::pairs`] for
+    /// `rollout = 1`, the windows of [`Trajectories::windows`] otherwise.
+    ///
+    /// # Errors
+    /// `rollout > 1` on operator-learning pairs, or longer than the trajectories.
+    pub fn training_pairs(&self, indices: &[usize], rollout: usize) -> Result<Pairs, NeuralError> {
+        match (&self.kind, rollout) {
+            (_, 1) => Ok(self.pairs(indices)),
+            (LoadedKind::Trajectories(t), k) => t.windows(indices, k),
+            (LoadedKind::Pairs(_), k) => Err(NeuralError::invalid(
+                "rollout",
+                k,
+                "multi-step rollout needs the autoregressive task (--task autoregressive)",
+            )),
         }
     }
 }
@@ -1079,5 +1133,16 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p.inputs.data, vec![6.0, 7.0, 8.0, 9.0]);
         assert_eq!(p.outputs.data, vec![8.0, 9.0, 10.0, 11.0]);
+        // Two-step windows stack the next two states along the channels.
+        let w = t.windows(&[0, 1], 2).unwrap();
+        assert_eq!((w.len(), w.outputs.channels), (2, 2));
+        assert_eq!(w.inputs.data, vec![0.0, 1.0, 6.0, 7.0]);
+        assert_eq!(
+            w.outputs.data,
+            vec![2.0, 3.0, 4.0, 5.0, 8.0, 9.0, 10.0, 11.0]
+        );
+        assert_eq!(t.windows(&[0], 1).unwrap(), t.pairs(&[0]));
+        assert!(t.windows(&[0], 3).is_err());
+        assert!(t.windows(&[0], 0).is_err());
     }
 }

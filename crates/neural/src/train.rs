@@ -10,6 +10,20 @@
 //! * Schedules ([`Schedule`]) are pure functions of the epoch, so they carry no state to save:
 //!   step decay `lr · γ^⌊epoch/step⌋` (the FNO scripts halve every 100 of 500 epochs) or cosine
 //!   annealing to zero over the run (the later neuraloperator default).
+//! * Multi-step rollout (autoregressive task, [`TrainConfig::rollout`] `K ≥ 2`): each training
+//!   sample is a window `u(t_k) → (u(t_{k+1}), …, u(t_{k+K}))`; the model is unrolled `K` times
+//!   from `u(t_k)` inside the autodiff graph, feeding its own (encoded) prediction back as the
+//!   next input, and the loss is the *sum* of the `K` per-step relative L2 losses
+//!   ([`rollout_loss`]), so gradients flow through the whole unrolled chain (backpropagation
+//!   through time, as in the unrolled training of PDE-Arena, Gupta and Brandstetter 2022).
+//!   With [`TrainConfig::pushforward`] the state handed from one step to the next is detached:
+//!   the loss is the same sum, but each term differentiates only its own model application, whose
+//!   input is drawn from the model's own rollout distribution — the pushforward trick of
+//!   Brandstetter, Worrall and Welling, "Message passing neural PDE solvers", ICLR 2022, §2.3
+//!   (there: one unrolled step with a stop-gradient; here: all `K − 1` carried states). No
+//!   curriculum: `K` is fixed over the run. The recorded training loss is the sum divided by `K`
+//!   (the mean relative L2 per step), so that curves of different `K` stay comparable;
+//!   validation is always the one-step error.
 //! * Determinism: epoch `k` draws its batch order from [`crate::data::epoch_order`]`(seed, k)`;
 //!   the model is initialised by the caller (seed burn's device first). A run stopped after epoch
 //!   `j` and resumed continues from the checkpoint (weights, optimizer moments and step counts,
@@ -122,6 +136,17 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Seed of the batch order (the model initialisation is seeded by the caller).
     pub seed: u64,
+    /// Autoregressive steps unrolled per training sample (1: one-step training); the training
+    /// outputs then hold the `rollout` target states stacked along the channel axis.
+    #[serde(default = "one")]
+    pub rollout: usize,
+    /// Detach the state between unrolled steps (the pushforward trick; needs `rollout ≥ 2`).
+    #[serde(default)]
+    pub pushforward: bool,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainConfig {
@@ -136,6 +161,8 @@ impl Default for TrainConfig {
             optimizer: OptimizerKind::Adam,
             schedule: Schedule::fno_step(500),
             seed: 0,
+            rollout: 1,
+            pushforward: false,
         }
     }
 }
@@ -160,6 +187,16 @@ impl TrainConfig {
                 "weight-decay",
                 self.weight_decay,
                 "must be non-negative and finite",
+            ));
+        }
+        if self.rollout == 0 {
+            return Err(NeuralError::invalid("rollout", 0, "must be at least 1"));
+        }
+        if self.pushforward && self.rollout < 2 {
+            return Err(NeuralError::invalid(
+                "pushforward",
+                "with rollout 1",
+                "the pushforward trick needs --rollout 2 or more",
             ));
         }
         Ok(())
@@ -349,6 +386,49 @@ pub fn rel_l2_loss<const D: usize>(pred: Tensor<D>, y: Tensor<D>) -> Tensor<1> {
     (num / den).mean()
 }
 
+/// The `K`-step rollout loss `Σ_{j=1..K} ‖û_j − u_j‖₂ / ‖u_j‖₂` (each term the batch mean of
+/// [`rel_l2_loss`]), with `û_j = dec(v_j)`, `v_0 = x` (encoded) and `v_j = f(v_{j−1})`: the model
+/// output is fed back as the next input without decoding, which is exact because the
+/// autoregressive task encodes inputs and outputs with one normaliser. `targets` is
+/// `[B, K·C, spatial...]` (raw, the `K` states stacked along channels), `mean`/`scale` decode one
+/// state (`[1, C, spatial...]`). With `pushforward` the carried state is detached after every step
+/// (see the module documentation). `K = 1` is the plain one-step loss.
+///
+/// # Errors
+/// A channel count of `targets` that is not a multiple of `steps`, and the model's own errors.
+pub fn rollout_loss<M: Surrogate<D>, const D: usize>(
+    model: &M,
+    x: Tensor<D>,
+    targets: Tensor<D>,
+    steps: usize,
+    pushforward: bool,
+    mean: &Tensor<D>,
+    scale: &Tensor<D>,
+) -> Result<Tensor<1>, NeuralError> {
+    let total = targets.dims()[1];
+    if steps == 0 || total % steps != 0 {
+        return Err(NeuralError::DataShape {
+            what: format!("rollout targets (channels = {steps} steps x state channels)"),
+            expected: vec![steps],
+            found: vec![total],
+        });
+    }
+    let c = total / steps;
+    let mut state = x;
+    let mut loss: Option<Tensor<1>> = None;
+    for j in 0..steps {
+        let next = model.forward(state)?;
+        let target = targets.clone().narrow(1, j * c, c);
+        let step = rel_l2_loss(next.clone() * scale.clone() + mean.clone(), target);
+        loss = Some(match loss {
+            None => step,
+            Some(l) => l + step,
+        });
+        state = if pushforward { next.detach() } else { next };
+    }
+    Ok(loss.expect("steps >= 1 was checked"))
+}
+
 /// Runs the model over `inputs` (encoded) in batches of `batch` on `device` and returns the
 /// decoded predictions, `[N, C_out, spatial...]` flattened.
 pub fn predict<M: Surrogate<D>, const D: usize>(
@@ -424,7 +504,17 @@ pub fn train<M: Surrogate<D>, const D: usize>(
     if n == 0 {
         return Err(NeuralError::invalid("ntrain", 0, "no training samples"));
     }
-    let out_c = data.train.outputs.channels;
+    let steps = cfg.rollout;
+    let out_c = data.train.outputs.channels / steps;
+    if out_c * steps != data.train.outputs.channels
+        || (steps > 1 && out_c != data.train.inputs.channels)
+    {
+        return Err(NeuralError::DataShape {
+            what: format!("training outputs of a {steps}-step rollout (channels)"),
+            expected: vec![data.train.inputs.channels * steps],
+            found: vec![data.train.outputs.channels],
+        });
+    }
     let spatial = data.train.outputs.spatial.clone();
     if spatial.len() + 2 != D {
         return Err(NeuralError::DataShape {
@@ -473,9 +563,8 @@ pub fn train<M: Surrogate<D>, const D: usize>(
         for (b, idx) in order.chunks(cfg.batch).enumerate() {
             let x = batch_tensor::<D>(&data.train.inputs, idx, device);
             let y = batch_tensor::<D>(&data.train.outputs, idx, device);
-            let pred = model.forward(x)? * scale_t.clone() + mean_t.clone();
-            let loss = rel_l2_loss(pred, y);
-            let value: f64 = loss.clone().into_scalar::<f32>().into();
+            let loss = rollout_loss(&model, x, y, steps, cfg.pushforward, &mean_t, &scale_t)?;
+            let value = f64::from(loss.clone().into_scalar::<f32>()) / steps as f64;
             if !value.is_finite() {
                 return Err(NeuralError::NonFinite {
                     what: "training loss".into(),

@@ -22,6 +22,15 @@ pub struct Args {
     /// (u(t_k) -> u(t_k+1)).
     #[arg(long, default_value = "operator")]
     pub task: String,
+    /// Autoregressive task: unroll the model K steps from each u(t_k) during training and sum
+    /// the loss over the K predicted steps (backpropagation through the rollout).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub rollout: usize,
+    /// With --rollout K >= 2: detach the state between the unrolled steps (the pushforward trick
+    /// of Brandstetter et al. 2022): each step's loss trains only that step, from inputs the
+    /// model itself produced.
+    #[arg(long)]
+    pub pushforward: bool,
     #[arg(long, default_value_t = 500)]
     pub epochs: usize,
     #[arg(long, default_value_t = 20)]
@@ -118,6 +127,8 @@ pub fn run(args: &Args) -> Result<()> {
         optimizer,
         schedule: Schedule::parse(&args.schedule, args.epochs)?,
         seed: args.seed,
+        rollout: args.rollout,
+        pushforward: args.pushforward,
     };
     let opts = FitOptions {
         data: DataOptions {
