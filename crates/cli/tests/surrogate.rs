@@ -162,3 +162,93 @@ fn train_eval_predict_compare_on_tiny_burgers() {
     assert!(!e.contains("panicked"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 7: autoregressive training with a 2-step rollout (pushforward) and the
+/// surrogate-vs-solver sweep on a PDE other than Burgers/Darcy (heat, Dirichlet grid with end
+/// points: the coarse grids 17 and 9 share every 2nd / 4th point of the 33-point grid).
+#[test]
+fn rollout_training_and_compare_sweep_on_tiny_heat() {
+    let dir = tempdir("heat");
+    let data = dir.join("h.zarr");
+    ok(ai4de(&[
+        "generate",
+        "heat",
+        "--samples",
+        "16",
+        "--grid",
+        "33",
+        "--steps",
+        "6",
+        "--seed",
+        "2",
+        "--out",
+        s(&data),
+    ]));
+    let model = dir.join("model");
+    let train = |extra: &[&str]| {
+        let mut a = vec![
+            "train",
+            "pointmlp",
+            "--data",
+            s(&data),
+            "--out",
+            s(&model),
+            "--task",
+            "autoregressive",
+            "--epochs",
+            "2",
+            "--batch",
+            "8",
+            "--width",
+            "8",
+            "--nval",
+            "2",
+            "--ntest",
+            "4",
+            "--restart",
+        ];
+        a.extend_from_slice(extra);
+        ai4de(&a)
+    };
+    ok(train(&["--rollout", "2", "--pushforward"]));
+    let card = json(&model.join("model.json"));
+    assert_eq!(card["train"]["rollout"], 2);
+    assert_eq!(card["train"]["pushforward"], true);
+    // One channel in and out (the rollout's targets are stacked only for training).
+    assert_eq!(card["out_channels"], 1);
+    // 10 training trajectories x (6 - 2) windows.
+    assert!(card["final_train_loss"].as_f64().unwrap().is_finite());
+
+    let out = ok(ai4de(&["compare", s(&model), "--samples", "2"]));
+    assert!(out.contains("5-step rollout"), "{out}");
+    let c = json(&model.join("compare").join("compare.json"));
+    assert_eq!(c["task"], "autoregressive");
+    assert_eq!(c["model_calls"], 5);
+    let sweep = c["sweep"].as_array().unwrap();
+    let grids: Vec<u64> = sweep
+        .iter()
+        .map(|r| r["grid"][0].as_u64().unwrap())
+        .collect();
+    assert_eq!(grids, vec![33, 17, 9], "{c}");
+    // The training-grid solver reproduces the data (f32 round-off); coarser grids are worse.
+    let errs: Vec<f64> = sweep
+        .iter()
+        .map(|r| r["rel_l2"].as_f64().unwrap())
+        .collect();
+    assert!(errs[0] < 1e-5, "{errs:?}");
+    assert!(errs[2] > errs[0], "{errs:?}");
+
+    // A rollout as long as the trajectories, or on the operator task, is a one-line error.
+    for bad in [
+        vec!["--rollout", "6"],
+        vec!["--rollout", "0"],
+        vec!["--pushforward"],
+    ] {
+        let o = train(&bad);
+        assert!(!o.status.success(), "{bad:?}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(!e.contains("panicked"), "{e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

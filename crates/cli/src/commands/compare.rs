@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A directory written by `ai4de train` (operator task).
+    /// A directory written by `ai4de train` (operator or autoregressive task).
     pub dir: PathBuf,
     /// Test samples solved for the timings and errors.
     #[arg(long, default_value_t = 8)]
@@ -52,13 +52,21 @@ pub fn run(args: &Args) -> Result<()> {
         },
     )
     .with_context(|| format!("comparing {} with its solver", args.dir.display()))?;
+    let query = if r.model_calls > 1 {
+        format!(", one query = a {}-step rollout", r.model_calls)
+    } else {
+        String::new()
+    };
     println!(
-        "surrogate vs solver: {} on {:?}, {} test samples",
-        r.pde, r.train_grid, r.samples
+        "surrogate vs solver: {} ({}) on {:?}, {} test samples{query}",
+        r.pde,
+        r.task.name(),
+        r.train_grid,
+        r.samples
     );
     println!(
         "{:<34} {:>10} {:>6} {:>12} {:>12}",
-        "", "grid", "dt x", "s/sample", "rel L2"
+        "", "grid", "dt x", "s/query", "rel L2"
     );
     row("solver, training grid", &r.solver);
     for c in r.sweep.iter().skip(1) {
