@@ -356,6 +356,9 @@ fn step_factors(kind: SweepKind, pde: &str) -> (Option<&'static str>, &'static [
 /// `None` (blew up / could not start from the same state).
 type Run = Option<(Vec<f64>, Vec<f64>)>;
 
+/// A coarse 1-D catalogue grid: the grid option and the training-grid indices of its points.
+type CoarseGrid = (usize, Vec<usize>);
+
 struct Sweeper<'a> {
     card: &'a ModelCard,
     pde: &'a str,
@@ -368,7 +371,7 @@ struct Sweeper<'a> {
 impl Sweeper<'_> {
     /// The coarse 1-D catalogue grid whose points are every `s`-th training point: the grid
     /// option and the matching training-grid indices, or `None`.
-    fn catalogue_grid(&self, s: usize) -> Result<Option<(usize, Vec<usize>)>, NeuralError> {
+    fn catalogue_grid(&self, s: usize) -> Result<Option<CoarseGrid>, NeuralError> {
         let pde = ai4de_pde::get(self.pde)?;
         let fine = &self.card.coords[0];
         let n = fine.len();
@@ -404,16 +407,20 @@ impl Sweeper<'_> {
     }
 
     /// Grid strides to try: 1, 2, 4, ... while the coarse grid keeps enough points.
-    fn strides(&self) -> Result<Vec<(usize, Option<(usize, Vec<usize>)>)>, NeuralError> {
+    fn strides(&self) -> Result<Vec<(usize, Option<CoarseGrid>)>, NeuralError> {
         let n = &self.card.spatial;
         let mut out = Vec::new();
         let mut s = 1;
         loop {
             let ok = match self.kind {
-                SweepKind::Darcy => n.iter().all(|&k| (k - 1) % s == 0 && (k - 1) / s + 1 >= 5),
-                SweepKind::Burgers => n[0] % s == 0 && n[0] / s >= 16,
-                SweepKind::NavierStokes2d => n.iter().all(|&k| k % s == 0 && k / s >= 16),
-                SweepKind::DiffusionReaction2d => n.iter().all(|&k| k % s == 0 && k / s >= 8),
+                SweepKind::Darcy => n
+                    .iter()
+                    .all(|&k| (k - 1).is_multiple_of(s) && (k - 1) / s + 1 >= 5),
+                SweepKind::Burgers => n[0].is_multiple_of(s) && n[0] / s >= 16,
+                SweepKind::NavierStokes2d => n.iter().all(|&k| k.is_multiple_of(s) && k / s >= 16),
+                SweepKind::DiffusionReaction2d => {
+                    n.iter().all(|&k| k.is_multiple_of(s) && k / s >= 8)
+                }
                 SweepKind::Catalogue1d => n[0] / s >= 8,
             };
             if !ok {
@@ -439,7 +446,7 @@ impl Sweeper<'_> {
         &self,
         case: &Case,
         s: usize,
-        g: Option<&(usize, Vec<usize>)>,
+        g: Option<&CoarseGrid>,
         f: f64,
     ) -> Result<Run, NeuralError> {
         let n = &self.card.spatial;
@@ -534,12 +541,7 @@ impl Sweeper<'_> {
 
     /// Mean time and error over all cases at stride `s` and step factor `f` (`None` when it
     /// cannot be measured at all).
-    fn point(
-        &self,
-        s: usize,
-        g: Option<&(usize, Vec<usize>)>,
-        f: f64,
-    ) -> Result<SolverConfig, NeuralError> {
+    fn point(&self, s: usize, g: Option<&CoarseGrid>, f: f64) -> Result<SolverConfig, NeuralError> {
         let grid: Vec<usize> = match (self.kind, g) {
             (SweepKind::Catalogue1d, Some((_, idx))) => vec![idx.len()],
             (SweepKind::Darcy, _) => self.card.spatial.iter().map(|&k| k.div_ceil(s)).collect(),

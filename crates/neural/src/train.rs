@@ -406,7 +406,7 @@ pub fn rollout_loss<M: Surrogate<D>, const D: usize>(
     scale: &Tensor<D>,
 ) -> Result<Tensor<1>, NeuralError> {
     let total = targets.dims()[1];
-    if steps == 0 || total % steps != 0 {
+    if steps == 0 || !total.is_multiple_of(steps) {
         return Err(NeuralError::DataShape {
             what: format!("rollout targets (channels = {steps} steps x state channels)"),
             expected: vec![steps],
