@@ -234,6 +234,54 @@ fn catalogue_entry_is_deterministic_and_matches_its_layout() {
 }
 
 #[test]
+fn a_reused_solver_and_the_per_thread_workspace_give_the_same_bytes_as_fresh_ones() {
+    // Solver reuse keeps FFT plans and ETDRK4 coefficients: results must not depend on what
+    // was solved before (different initial conditions take different step counts).
+    let n = 32;
+    let c = cfg(n, 1e-3, 0.1, 1.0, 3, NsScheme::Etdrk4, 1.0);
+    let ic = |i: u64| {
+        let mut w0 = vec![0.0; n * n];
+        GrfPeriodic::new(n, 2.5, 7.0, None).sample_into(&mut sample_rng(3, i), &mut w0);
+        w0.iter_mut().for_each(|v| *v *= 1.0 + i as f64);
+        w0
+    };
+    let mut reused = NavierStokes2d::new(c.clone()).unwrap();
+    for i in 0..3 {
+        let w0 = ic(i);
+        let mut a = vec![0.0; 3 * n * n];
+        let mut b = vec![0.0; 3 * n * n];
+        let sa = reused.solve_into(&w0, &mut a, i).unwrap();
+        let sb = NavierStokes2d::new(c.clone())
+            .unwrap()
+            .solve_into(&w0, &mut b, i)
+            .unwrap();
+        assert_eq!(a, b, "sample {i}");
+        assert_eq!(sa, sb, "sample {i}");
+    }
+    // The catalogue entry reuses a per-thread workspace: a sample drawn after others (and after
+    // another configuration) equals the same sample drawn first on a fresh thread.
+    let pde = get("ns2d").unwrap();
+    let gen = |nu: f64| GenConfig {
+        grid: vec![n, n],
+        steps: Some(3),
+        params: [("T".to_string(), 1.0), ("nu".to_string(), nu)]
+            .into_iter()
+            .collect(),
+    };
+    let first = std::thread::spawn({
+        let pde = get("ns2d").unwrap();
+        let g = gen(1e-3);
+        move || pde.sample(&g, 5, 2).unwrap()
+    })
+    .join()
+    .unwrap();
+    pde.sample(&gen(1e-3), 5, 0).unwrap();
+    pde.sample(&gen(1e-4), 5, 1).unwrap();
+    pde.sample(&gen(1e-3), 5, 1).unwrap();
+    assert_eq!(pde.sample(&gen(1e-3), 5, 2).unwrap(), first);
+}
+
+#[test]
 fn bad_configurations_are_typed_errors() {
     let pde = get("ns2d").unwrap();
     let with = |k: &str, v: f64| GenConfig {

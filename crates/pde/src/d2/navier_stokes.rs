@@ -29,6 +29,7 @@
 //! generator's `1e-4`, and its fourth-order error at that step is far below the first-order error
 //! of the generator at `1e-4` (see `tests/d2_navier_stokes.rs` and `bench/pde2d/`).
 
+use std::cell::RefCell;
 use std::f64::consts::PI;
 
 use rustfft::num_complex::Complex64;
@@ -48,6 +49,8 @@ pub const CFL_TARGET: f64 = 0.5;
 pub const CFL_LIMIT: f64 = 1.0;
 /// The most steps per output interval before giving up with [`PdeError::NonFinite`].
 const MAX_STEPS_PER_INTERVAL: usize = 1 << 24;
+/// ETDRK4 coefficient sets (one per step size) a solver keeps for later solves.
+const ETD_CACHE: usize = 8;
 
 /// Time integrator of [`NavierStokes2d`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +232,10 @@ pub struct NavierStokes2d {
     /// `−ν |κ|²` per mode.
     lin: Vec<Complex64>,
     k2: Vec<f64>,
+    /// ETDRK4 coefficients of earlier step sizes, reused by later solves of the same solver
+    /// (the contour integrals cost more than a whole 64 × 64 solve; most samples of a dataset
+    /// take the same few step counts per output interval).
+    etds: Vec<Etdrk4>,
 }
 
 impl std::fmt::Debug for NavierStokes2d {
@@ -254,6 +261,7 @@ impl NavierStokes2d {
             cfg,
             lin,
             k2,
+            etds: Vec::new(),
         })
     }
 
@@ -264,6 +272,8 @@ impl NavierStokes2d {
 
     /// Solves from `w0` (`n²` values, row-major) and writes the vorticity at the output times
     /// into `out` (`n_out · n²` values, `out[0..n²] = w0`). `sample` is only used in errors.
+    /// A solver can be reused for many initial conditions: its FFT plans, buffers and ETDRK4
+    /// coefficients are kept, and the result does not depend on earlier solves.
     pub fn solve_into(
         &mut self,
         w0: &[f64],
@@ -283,6 +293,7 @@ impl NavierStokes2d {
             return Err(non_finite(0.0));
         }
         out[..np].copy_from_slice(w0);
+        self.rhs.evals = 0;
         let ls = self.rhs.fourier.len_spec();
         let mut w_h = vec![Complex64::default(); ls];
         self.rhs.fourier.forward(w0, &mut w_h);
@@ -324,7 +335,7 @@ impl NavierStokes2d {
                 self.rhs.eval(&w_h, &mut probe);
                 let mut m = steps_for(interval, self.cfg.dt_max)
                     .max(steps_for(interval, CFL_TARGET / self.rhs.rate.max(1e-300)));
-                let mut etd = self.etd(interval / m as f64)?;
+                let mut etd = self.take_etd(interval / m as f64)?;
                 let mut saved = w_h.clone();
                 let mut k = 1;
                 while k < self.cfg.n_out {
@@ -356,7 +367,8 @@ impl NavierStokes2d {
                         }
                         w_h.copy_from_slice(&saved);
                         m *= 2;
-                        etd = self.etd(interval / m as f64)?;
+                        let next = self.take_etd(interval / m as f64)?;
+                        self.keep_etd(std::mem::replace(&mut etd, next));
                         stats.retries += 1;
                         continue;
                     }
@@ -367,9 +379,11 @@ impl NavierStokes2d {
                     let want = steps_for(interval, CFL_TARGET / max_rate.max(1e-300));
                     if want > m {
                         m = want;
-                        etd = self.etd(interval / m as f64)?;
+                        let next = self.take_etd(interval / m as f64)?;
+                        self.keep_etd(std::mem::replace(&mut etd, next));
                     }
                 }
+                self.keep_etd(etd);
                 stats.steps_per_interval = m;
             }
         }
@@ -378,8 +392,25 @@ impl NavierStokes2d {
         Ok(stats)
     }
 
-    fn etd(&self, h: f64) -> Result<Etdrk4, PdeError> {
-        Etdrk4::new(&self.lin, h)
+    /// The ETDRK4 coefficients for step `h`: from the cache if an earlier solve used the same
+    /// step (bit for bit), else computed.
+    fn take_etd(&mut self, h: f64) -> Result<Etdrk4, PdeError> {
+        match self
+            .etds
+            .iter()
+            .position(|e| e.h().to_bits() == h.to_bits())
+        {
+            Some(i) => Ok(self.etds.swap_remove(i)),
+            None => Etdrk4::new(&self.lin, h),
+        }
+    }
+
+    /// Returns coefficients to the cache (the oldest is dropped when it is full).
+    fn keep_etd(&mut self, etd: Etdrk4) {
+        if self.etds.len() >= ETD_CACHE {
+            self.etds.remove(0);
+        }
+        self.etds.push(etd);
     }
 }
 
@@ -566,11 +597,43 @@ impl DatasetPde for Ns2d {
         let n = ns.n;
         let mut rng = sample_rng(seed, index);
         let mut w0 = vec![0.0; n * n];
-        GrfPeriodic::new(n, alpha, tau, None).sample_into(&mut rng, &mut w0);
         let mut w = vec![0.0; ns.n_out * n * n];
-        NavierStokes2d::new(ns)?.solve_into(&w0, &mut w, index)?;
+        // One sampler and solver per thread and configuration: FFT plans, the GRF spectrum and
+        // the ETDRK4 coefficients are made once, not per sample. Neither keeps state that
+        // changes a result, so every sample still depends only on (seed, index).
+        WORKSPACE.with(|cell| -> Result<(), PdeError> {
+            let mut slot = cell.borrow_mut();
+            let fresh = !matches!(&*slot, Some(ws) if ws.cfg == ns && ws.alpha.to_bits()
+                == alpha.to_bits() && ws.tau.to_bits() == tau.to_bits());
+            if fresh {
+                *slot = Some(NsWorkspace {
+                    grf: GrfPeriodic::new(n, alpha, tau, None),
+                    solver: NavierStokes2d::new(ns.clone())?,
+                    cfg: ns,
+                    alpha,
+                    tau,
+                });
+            }
+            let ws = slot.as_mut().expect("the workspace was filled above");
+            ws.grf.sample_into(&mut rng, &mut w0);
+            ws.solver.solve_into(&w0, &mut w, index)?;
+            Ok(())
+        })?;
         Ok(Sample {
             fields: vec![w0, w],
         })
     }
+}
+
+/// The per-thread sampler and solver of [`Ns2d::sample`] for the last configuration used.
+struct NsWorkspace {
+    cfg: NsConfig,
+    alpha: f64,
+    tau: f64,
+    grf: GrfPeriodic,
+    solver: NavierStokes2d,
+}
+
+thread_local! {
+    static WORKSPACE: RefCell<Option<NsWorkspace>> = const { RefCell::new(None) };
 }
