@@ -34,6 +34,9 @@ pub enum PdeError {
     /// The solution stopped being finite.
     #[error("{pde}: non-finite solution at t = {t} (sample {sample})")]
     NonFinite { pde: String, t: f64, sample: u64 },
+    /// A depth (shallow water) became zero, negative or non-finite.
+    #[error("{pde}: non-positive or non-finite depth at t = {t} (sample {sample})")]
+    NonPositiveDepth { pde: String, t: f64, sample: u64 },
     /// A linear solve failed (singular matrix).
     #[error("{pde}: linear solve failed: {reason}")]
     LinearSolve { pde: String, reason: String },

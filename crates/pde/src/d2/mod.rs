@@ -5,13 +5,16 @@
 //! - [`navier_stokes`]: vorticity-form Navier–Stokes on the unit torus (`ns2d`);
 //! - [`darcy`]: steady Darcy flow with a 5-point scheme and sparse Cholesky (`darcy`);
 //! - [`diffusion_reaction`]: PDEBench's FitzHugh–Nagumo system, finite volumes + ETDRK4
-//!   (`diffusion_reaction_2d`).
+//!   (`diffusion_reaction_2d`);
+//! - [`shallow_water`]: shallow-water equations by finite volumes (HLL, MUSCL, SSP-RK3, well
+//!   balanced over a bed) and PDEBench's radial dam break (`shallow_water`).
 
 pub mod darcy;
 pub mod diffusion_reaction;
 pub mod fourier;
 pub mod grf;
 pub mod navier_stokes;
+pub mod shallow_water;
 
 use crate::DatasetPde;
 
@@ -21,6 +24,7 @@ pub fn entries() -> Vec<Box<dyn DatasetPde>> {
         Box::new(navier_stokes::Ns2d),
         Box::new(darcy::Darcy),
         Box::new(diffusion_reaction::DiffusionReaction2d),
+        Box::new(shallow_water::ShallowWaterRdb),
     ]
 }
 
