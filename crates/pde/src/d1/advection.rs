@@ -79,10 +79,9 @@ impl DatasetPde for Advection {
         let x = &layout.coords[1].1;
         let times = &layout.coords[0].1;
         let field = PdebenchSines::ADVECTION_BURGERS.draw(1.0, &mut sample_rng(seed, index));
-        let mut u = Vec::with_capacity(times.len() * x.len());
-        for &t in times {
-            u.extend(x.iter().map(|&x| field.eval(x - beta * t)));
-        }
+        let shifts: Vec<f64> = times.iter().map(|&t| beta * t).collect();
+        let mut u = vec![0.0; times.len() * x.len()];
+        field.eval_shifted_into(x, &shifts, &mut u);
         Ok(Sample { fields: vec![u] })
     }
 }
