@@ -9,6 +9,9 @@ jax.vmap over the batch of samples. Initial conditions: PDEBench's random superp
 (2 of 4 modes, random abs/sign/window), drawn here with numpy.
 
 Usage: python burgers_pdebench_jax.py SAMPLES REPEATS [--x64]
+       python burgers_pdebench_jax.py --ic IC.f64 --out OUT.f64 [--x64]
+(the second form solves the initial condition in the first 1024 values of the raw f64 file IC
+and writes the 201 x 1024 solution as raw f64, for the accuracy comparison in run.sh)
 """
 import json
 import sys
@@ -103,7 +106,18 @@ def evolve(u):
     return uu.at[-1].set(u)
 
 
+def solve_file(ic_path, out_path):
+    u0 = np.fromfile(ic_path, dtype="<f8")[:NX]
+    dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    out = jax.jit(evolve)(jnp.asarray(u0, dtype=dtype)).block_until_ready()
+    np.asarray(out, dtype="<f8").tofile(out_path)
+
+
 def main():
+    if "--ic" in sys.argv:
+        a = sys.argv
+        solve_file(a[a.index("--ic") + 1], a[a.index("--out") + 1])
+        return
     samples, repeats = int(sys.argv[1]), int(sys.argv[2])
     run = jax.jit(jax.vmap(evolve))
     u0 = jnp.asarray(initial_conditions(samples))

@@ -1,13 +1,21 @@
 //! Samples per second of ai4de's 1-D generators on the settings of the peer generators
 //! (PDEBench Burgers, Kassam–Trefethen KS), plus the FFT-bound floor of the spectral solvers.
 //! Usage: pde1d-bench <case> <samples> <threads> <repeats>; prints one JSON line per case.
+//! Accuracy helpers (raw little-endian f64 files, row-major [t][x]):
+//! `pde1d-bench dump <case> <index> <path>` writes sample `index` (seed 0) of a case;
+//! `pde1d-bench burgers_ref <index> <cells> <explicit|split> <cfl> <path>` solves the same
+//! PDEBench Burgers initial condition on `cells` cells (a multiple of 1024) and writes it at the
+//! 1024 coarse cell centres (mean of the two fine cells that meet there).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use ai4de_pde::d1::burgers::{advective_step, solve_burgers};
+use ai4de_pde::d1::fd::Boundary;
+use ai4de_pde::d1::fv::{BurgersFlux, FiniteVolume, Limiter, Viscous};
 use ai4de_pde::d1::ks::{kassam_trefethen_ic, solve_ks, KS_LENGTH};
 use ai4de_pde::d1::sampler::Grf1d;
+use ai4de_pde::d1::sampler::PdebenchSines;
 use ai4de_pde::d1::semilinear::Stepper;
 use ai4de_pde::d1::spectral::Fourier1d;
 use ai4de_pde::random::sample_rng;
@@ -43,9 +51,135 @@ fn fft_pairs_time(n: usize, pairs: usize) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+fn write_raw(path: &str, v: &[f64]) {
+    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// (catalogue name, config) of a benchmark case, matching the peer's settings.
+fn case_config(case: &str) -> (&'static str, GenConfig) {
+    let mut params = BTreeMap::new();
+    let burgers = |params: BTreeMap<String, f64>| {
+        (
+            "burgers_pdebench",
+            GenConfig {
+                grid: vec![1024],
+                steps: Some(201),
+                params,
+            },
+        )
+    };
+    match case {
+        "burgers_pdebench" => {
+            params.insert("nu".to_string(), 0.01);
+            params.insert("cfl".to_string(), 0.4);
+            burgers(params)
+        }
+        "burgers_pdebench_cfl025" => {
+            params.insert("nu".to_string(), 0.01);
+            params.insert("cfl".to_string(), 0.25);
+            burgers(params)
+        }
+        // the previous default: central viscous flux inside the stages, diffusive step limit
+        "burgers_pdebench_explicit" => {
+            params.insert("nu".to_string(), 0.01);
+            params.insert("cfl".to_string(), 0.4);
+            params.insert("split_viscous".to_string(), 0.0);
+            burgers(params)
+        }
+        "ks" => {
+            params.insert("random_ic".to_string(), 0.0);
+            (
+                "ks",
+                GenConfig {
+                    grid: vec![128],
+                    steps: Some(151),
+                    params,
+                },
+            )
+        }
+        "burgers" => (
+            "burgers",
+            GenConfig {
+                grid: vec![1024],
+                steps: Some(101),
+                params,
+            },
+        ),
+        "advection" => (
+            "advection",
+            GenConfig {
+                grid: vec![1024],
+                steps: Some(201),
+                params,
+            },
+        ),
+        "diffusion_reaction" => (
+            "diffusion_reaction",
+            GenConfig {
+                grid: vec![1024],
+                steps: Some(101),
+                params,
+            },
+        ),
+        other => panic!("unknown case {other}"),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let case = args.get(1).map(String::as_str).unwrap_or("burgers_pdebench");
+    if args.get(1).map(String::as_str) == Some("dump") {
+        let (name, cfg) = case_config(&args[2]);
+        let index: u64 = args[3].parse().unwrap();
+        let s = get(name).unwrap().sample(&cfg, 0, index).unwrap();
+        write_raw(&args[4], &s.fields[0]);
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("burgers_ref") {
+        let index: u64 = args[2].parse().unwrap();
+        let cells: usize = args[3].parse().unwrap();
+        let r = cells / 1024;
+        assert!(
+            r >= 2 && r * 1024 == cells && r % 2 == 0,
+            "cells: an even multiple of 1024"
+        );
+        let field = PdebenchSines::ADVECTION_BURGERS.draw(1.0, &mut sample_rng(0, index));
+        let mut fv = FiniteVolume::new(
+            BurgersFlux,
+            0.01 / std::f64::consts::PI,
+            0.0,
+            1.0,
+            cells,
+            Boundary::Periodic,
+            Limiter::MonotonizedCentral,
+        )
+        .unwrap();
+        if args[4] == "split" {
+            fv.set_viscous(Viscous::SplitSpectral).unwrap();
+        }
+        fv.cfl = args[5].parse().unwrap();
+        let u0: Vec<f64> = fv.centres().iter().map(|&x| field.eval(x)).collect();
+        let times: Vec<f64> = (0..201).map(|i| 2.0 * i as f64 / 200.0).collect();
+        let t0 = Instant::now();
+        let (u, st) = fv.solve(&u0, &times, "burgers_ref", index).unwrap();
+        let coarse: Vec<f64> = u
+            .chunks_exact(cells)
+            .flat_map(|row| {
+                (0..1024).map(move |j| 0.5 * (row[r * j + r / 2 - 1] + row[r * j + r / 2]))
+            })
+            .collect();
+        write_raw(&args[6], &coarse);
+        eprintln!(
+            "burgers_ref: {cells} cells, {} steps, {:.1} s",
+            st.steps,
+            t0.elapsed().as_secs_f64()
+        );
+        return;
+    }
+    let case = args
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("burgers_pdebench");
     let samples: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(8);
     let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
     let repeats: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(3);
@@ -62,31 +196,7 @@ fn main() {
         .build()
         .unwrap();
 
-    // (catalogue name, config) matching the peer's settings.
-    let mut params = BTreeMap::new();
-    let (name, cfg) = match case {
-        "burgers_pdebench" => {
-            params.insert("nu".to_string(), 0.01);
-            params.insert("cfl".to_string(), 0.4);
-            ("burgers_pdebench", GenConfig { grid: vec![1024], steps: Some(201), params })
-        }
-        "burgers_pdebench_cfl025" => {
-            params.insert("nu".to_string(), 0.01);
-            params.insert("cfl".to_string(), 0.25);
-            ("burgers_pdebench", GenConfig { grid: vec![1024], steps: Some(201), params })
-        }
-        "ks" => {
-            params.insert("random_ic".to_string(), 0.0);
-            ("ks", GenConfig { grid: vec![128], steps: Some(151), params })
-        }
-        "burgers" => ("burgers", GenConfig { grid: vec![1024], steps: Some(101), params }),
-        "advection" => ("advection", GenConfig { grid: vec![1024], steps: Some(201), params }),
-        "diffusion_reaction" => (
-            "diffusion_reaction",
-            GenConfig { grid: vec![1024], steps: Some(101), params },
-        ),
-        other => panic!("unknown case {other}"),
-    };
+    let (name, cfg) = case_config(case);
     let pde = get(name).unwrap();
     pde.sample(&cfg, 0, 0).unwrap(); // warm-up
     let mut times = Vec::new();
@@ -115,12 +225,20 @@ fn main() {
             let u0 = kassam_trefethen_ic(&x);
             let tt: Vec<f64> = (0..151).map(|i| i as f64).collect();
             let (_, st) = solve_ks(&u0, KS_LENGTH, &tt, 0.25, Stepper::Etdrk4).unwrap();
-            let one = median((0..7).map(|_| {
-                let t0 = Instant::now();
-                solve_ks(&u0, KS_LENGTH, &tt, 0.25, Stepper::Etdrk4).unwrap();
-                t0.elapsed().as_secs_f64()
-            }).collect());
-            let fft = median((0..7).map(|_| fft_pairs_time(128, 4 * st.steps + 150)).collect());
+            let one = median(
+                (0..7)
+                    .map(|_| {
+                        let t0 = Instant::now();
+                        solve_ks(&u0, KS_LENGTH, &tt, 0.25, Stepper::Etdrk4).unwrap();
+                        t0.elapsed().as_secs_f64()
+                    })
+                    .collect(),
+            );
+            let fft = median(
+                (0..7)
+                    .map(|_| fft_pairs_time(128, 4 * st.steps + 150))
+                    .collect(),
+            );
             Some((st.steps, fft, one))
         }
         "burgers" => {
@@ -129,12 +247,20 @@ fn main() {
             let tt: Vec<f64> = (0..101).map(|i| 0.01 * i as f64).collect();
             let h = advective_step(&u0, 1.0, 1024, 1.0);
             let (_, st) = solve_burgers(&u0, 1.0, 0.1, &tt, h, Stepper::Etdrk4).unwrap();
-            let one = median((0..3).map(|_| {
-                let t0 = Instant::now();
-                solve_burgers(&u0, 1.0, 0.1, &tt, h, Stepper::Etdrk4).unwrap();
-                t0.elapsed().as_secs_f64()
-            }).collect());
-            let fft = median((0..3).map(|_| fft_pairs_time(1024, 4 * st.steps + 100)).collect());
+            let one = median(
+                (0..3)
+                    .map(|_| {
+                        let t0 = Instant::now();
+                        solve_burgers(&u0, 1.0, 0.1, &tt, h, Stepper::Etdrk4).unwrap();
+                        t0.elapsed().as_secs_f64()
+                    })
+                    .collect(),
+            );
+            let fft = median(
+                (0..3)
+                    .map(|_| fft_pairs_time(1024, 4 * st.steps + 100))
+                    .collect(),
+            );
             Some((st.steps, fft, one))
         }
         _ => None,
