@@ -15,6 +15,13 @@
 //! * the embedded solution drives the PI controller ([`PiController`]), with the error scaled by
 //!   `atol + rtol·max(|y|, |y1|)` as in `RODAS`.
 //!
+//! * a system that declares linear invariants ([`OdeSystem::linear_invariants`]) has every
+//!   accepted `y1` projected back onto them, `y1 ← y1 − Q Qᵀ (y1 − y)` with `Q` an orthonormal
+//!   basis of the invariants: the rounding of `J` (`wᵀ J = 0` holds only to `ε·|J|`) otherwise
+//!   drifts the solution along them by `≈ hγ·ε·‖J‖·|u|` per stage — harmless on most problems,
+//!   fatal on E5 (see there). Radau5 and BDF need no projection (their steps are Newton
+//!   solutions of equations in `f`).
+//!
 //! All buffers are allocated when the solve starts; stepping allocates nothing (see
 //! `tests/rosenbrock_no_alloc.rs`).
 
@@ -53,6 +60,47 @@ struct Work {
     dense: Vec<f64>,
     atol: Vec<f64>,
     rtol: Vec<f64>,
+    /// Orthonormal basis of the declared linear invariants, row-major (empty if none).
+    invariants: Vec<f64>,
+}
+
+/// An orthonormal basis (modified Gram–Schmidt, rows dropped when dependent to `1e-12`) of the
+/// rows of `rows` (`k × n`, row-major), row-major.
+fn orthonormal_rows(n: usize, rows: &[f64]) -> Vec<f64> {
+    let mut q: Vec<f64> = Vec::with_capacity(rows.len());
+    for w in rows.chunks_exact(n) {
+        let mut v = w.to_vec();
+        let norm0 = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        for qj in q.chunks_exact(n) {
+            let s: f64 = qj.iter().zip(&v).map(|(a, b)| a * b).sum();
+            for (x, &a) in v.iter_mut().zip(qj) {
+                *x -= s * a;
+            }
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 1e-12 * norm0 {
+            q.extend(v.iter().map(|x| x / norm));
+        }
+    }
+    q
+}
+
+/// `y1 ← y1 − Q Qᵀ (y1 − y)`: restores `wᵀ y1 = wᵀ y` for every row `w` of `Q`.
+#[inline]
+fn project(q: &[f64], y: &[f64], y1: &mut [f64]) {
+    let n = y.len();
+    for qj in q.chunks_exact(n) {
+        let s: f64 = qj
+            .iter()
+            .zip(y1.iter().zip(y))
+            .map(|(a, (b, c))| a * (b - c))
+            .sum();
+        if s != 0.0 {
+            for (x, &a) in y1.iter_mut().zip(qj) {
+                *x -= s * a;
+            }
+        }
+    }
 }
 
 /// `out = y + Σ_j w_j u_j` over the nonzero weights.
@@ -246,6 +294,7 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
             });
         }
         if !self.adaptive {
+            self.project_y1();
             return Ok(Step::Accepted { h_next: ha });
         }
         if !err.is_finite() {
@@ -259,6 +308,7 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
                 h_retry: ha * self.ctrl.reject(err),
             });
         }
+        self.project_y1();
         Ok(Step::Accepted {
             h_next: ha * self.ctrl.accept(err),
         })
@@ -304,7 +354,8 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
     fn accept(&mut self, sys: &S, t1: f64, more: bool, stats: &mut Stats) -> Result<(), OdeError> {
         std::mem::swap(&mut self.w.y, &mut self.w.y1);
         self.jac_current = false;
-        if M::TABLEAU.fsal {
+        // The last stage's f is that of the unprojected y1.
+        if M::TABLEAU.fsal && self.w.invariants.is_empty() {
             std::mem::swap(&mut self.w.f0, &mut self.w.f_last);
         } else if more {
             sys.rhs(t1, &self.w.y, &mut self.w.f0);
@@ -323,6 +374,14 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
 }
 
 impl<M: RosenbrockMethod> RosenbrockStepper<M> {
+    /// Projects the accepted `y1` onto the declared linear invariants through `y`.
+    #[inline]
+    fn project_y1(&mut self) {
+        if !self.w.invariants.is_empty() {
+            project(&self.w.invariants, &self.w.y, &mut self.w.y1);
+        }
+    }
+
     /// Restarts from `(t, y)` (after another method took the steps before): new `f(t, y)`, a
     /// fresh Jacobian on the next step, a fresh controller history.
     pub(crate) fn restart<S: OdeSystem + ?Sized>(
@@ -373,6 +432,19 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
     if let Some(m) = mass {
         m.validate(n)?;
     }
+    let invariants = match sys.linear_invariants() {
+        Some(rows) => {
+            crate::system::validate_invariants(n, rows)?;
+            if mass.is_some_and(|m| !m.is_identity()) {
+                return Err(OdeError::InvalidOption {
+                    name: "linear invariants",
+                    reason: "not supported together with a mass matrix".into(),
+                });
+            }
+            orthonormal_rows(n, rows)
+        }
+        None => Vec::new(),
+    };
     let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
     let lin = LinearSolver::new(jac.jacobian(), mass)?;
     let o = &p.options;
@@ -392,6 +464,7 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
             dense: vec![0.0; tab.dense.len() * n],
             atol: (0..n).map(|i| o.atol.get(i)).collect(),
             rtol: (0..n).map(|i| o.rtol.get(i)).collect(),
+            invariants,
         },
         jac,
         lin,

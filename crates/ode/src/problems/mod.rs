@@ -99,7 +99,7 @@ pub use pleiades::{
 pub use vdp::{VanDerPol, VDP_MU1_AMPLITUDE, VDP_MU1_PERIOD};
 
 pub use brusselator2d::Brusselator2d;
-pub use e5::{E5, E5_REFERENCE, E5_T_END, E5_Y0};
+pub use e5::{E5, E5_INVARIANT, E5_REFERENCE, E5_T_END, E5_Y0};
 pub use hires::{Hires, HIRES_REFERENCE, HIRES_T_END, HIRES_Y0};
 pub use orego::{Oregonator, OREGO_REFERENCE, OREGO_T_END, OREGO_Y0};
 pub use pollu::{
@@ -335,6 +335,9 @@ impl OdeSystem for System {
     }
     fn mass_matrix(&self) -> Option<&MassMatrix> {
         each_system!(self, s => s.mass_matrix())
+    }
+    fn linear_invariants(&self) -> Option<&[f64]> {
+        each_system!(self, s => s.linear_invariants())
     }
 }
 
@@ -614,6 +617,9 @@ impl OdeSystem for Problem {
     }
     fn mass_matrix(&self) -> Option<&MassMatrix> {
         self.system.mass_matrix()
+    }
+    fn linear_invariants(&self) -> Option<&[f64]> {
+        self.system.linear_invariants()
     }
 }
 
