@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Backend;
 use crate::baseline::PointMlpConfig;
 use crate::checkpoint::{self, read_json, write_json};
 use crate::data::{self, DataOptions, LoadedKind, NormKind, Normalizer, Pairs, Split, Task};
@@ -182,6 +183,8 @@ pub struct FitOptions {
     pub resume: bool,
     /// Stop after this many epochs (tests of resumption).
     pub stop_after: Option<usize>,
+    /// Where to train: CPU (`flex`) or, with the `vulkan` feature, a GPU.
+    pub backend: Backend,
 }
 
 /// The model built from a spec: the CLI gives the architecture's hyper-parameters, [`fit`] fills
@@ -311,7 +314,7 @@ pub fn fit(
     let out_c = prep.train.outputs.channels / opts.train.rollout;
     let spatial = prep.loaded.spatial().to_vec();
     let model_spec = spec(in_c, out_c, &spatial);
-    let device = Device::flex().autodiff();
+    let device = opts.backend.device()?.autodiff();
     device.seed(opts.train.seed);
     let (params, state) = dispatch(
         &model_spec,

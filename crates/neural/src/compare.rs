@@ -48,6 +48,7 @@ use ai4de_pde::d2::navier_stokes::{NavierStokes2d, Ns2d};
 use ai4de_pde::GenConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Backend;
 use crate::card::ModelCard;
 use crate::checkpoint::write_json;
 use crate::data::{self, DataOptions, LoadedKind, Task};
@@ -596,6 +597,7 @@ pub fn compare(dir: &Path, opts: &CompareOptions) -> Result<CompareReport, Neura
             plots: 0,
             batch: opts.batch,
             out: opts.out.join("eval"),
+            backend: Backend::Cpu,
         },
     )?;
     let surrogate_rel_l2 = match (&card.data.task, &eval.rollout) {

@@ -67,6 +67,12 @@ pub enum NeuralError {
         #[source]
         source: std::io::Error,
     },
+    /// A compute backend is not built in or its device does not come up.
+    #[error("backend {backend}: {reason}")]
+    Backend {
+        backend: &'static str,
+        reason: String,
+    },
     /// An option is out of range or inconsistent with the data.
     #[error("invalid option {name} = {value}: {reason}")]
     InvalidOption {

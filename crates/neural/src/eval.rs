@@ -10,6 +10,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Backend;
 use crate::card::{dispatch, ModelCard, WithModel, WEIGHTS_FILE};
 use crate::checkpoint::{self, write_json};
 use crate::data::{self, DataOptions, Fields, LoadedKind, Normalizer, Task};
@@ -43,6 +44,8 @@ pub struct EvalOptions {
     pub batch: usize,
     /// Output directory for the report and plots.
     pub out: PathBuf,
+    /// Where to run the model: CPU (`flex`) or, with the `vulkan` feature, a GPU.
+    pub backend: Backend,
 }
 
 /// Rollout of an autoregressive model from `u(t_0)` over the whole horizon.
@@ -87,6 +90,7 @@ pub struct EvalReport {
 /// Loads the model of `dir` onto the plain (non-autodiff) CPU device and hands it to `w`.
 struct Loaded<'a, W> {
     dir: &'a Path,
+    device: Device,
     w: W,
 }
 
@@ -107,18 +111,24 @@ impl<W: WithTrained> WithModel for Loaded<'_, W> {
         model: M,
     ) -> Result<W::Output, NeuralError> {
         let model = checkpoint::load_model(model, &self.dir.join(WEIGHTS_FILE))?.valid();
-        self.w.run::<M, D>(model, &Device::flex())
+        self.w.run::<M, D>(model, &self.device)
     }
 }
 
-/// Rebuilds the model of the card in `dir`, loads its weights and runs `w` on it.
+/// Rebuilds the model of the card in `dir` on `backend`, loads its weights and runs `w` on it.
 pub fn with_trained<W: WithTrained>(
     dir: &Path,
     card: &ModelCard,
+    backend: Backend,
     w: W,
 ) -> Result<W::Output, NeuralError> {
-    let device = Device::flex();
-    dispatch(&card.model, card.spatial_dims(), &device, Loaded { dir, w })
+    let device = backend.device()?;
+    dispatch(
+        &card.model,
+        card.spatial_dims(),
+        &device.clone(),
+        Loaded { dir, device, w },
+    )
 }
 
 /// The normalisers of `card` on the grid `coords` (resampled for a point normaliser on another
@@ -300,6 +310,7 @@ pub fn evaluate(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, NeuralErro
     with_trained(
         dir,
         &card,
+        opts.backend,
         EvalRun {
             card: &card,
             dir,
@@ -580,6 +591,7 @@ pub fn predict_array(
     let out = with_trained(
         dir,
         &card,
+        Backend::Cpu,
         PredictRun {
             card: &card,
             input: fields,

@@ -7,6 +7,7 @@
 
 pub use burn;
 
+pub mod backend;
 pub mod baseline;
 pub mod card;
 pub mod checkpoint;
@@ -18,4 +19,5 @@ pub mod metrics;
 pub mod models;
 pub mod train;
 
+pub use backend::Backend;
 pub use error::NeuralError;

@@ -292,6 +292,7 @@ fn surrogate(args: &Args, out: &mut impl Write) -> Result<()> {
         },
         resume: false,
         stop_after: None,
+        backend: ai4de_neural::Backend::Cpu,
     };
     let model_dir = dir.join("model");
     if model_dir.join("checkpoints").exists() {
@@ -316,6 +317,7 @@ fn surrogate(args: &Args, out: &mut impl Write) -> Result<()> {
             plots: if args.no_plots { 0 } else { 2 },
             batch: 20,
             out: dir.join("eval"),
+            backend: ai4de_neural::Backend::Cpu,
         },
     )?;
     writeln!(

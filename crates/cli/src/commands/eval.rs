@@ -33,6 +33,9 @@ pub struct Args {
     /// Output directory (default: DIR/eval).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Compute backend of the inference: cpu or vulkan (needs `--features vulkan`).
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -48,6 +51,7 @@ pub fn run(args: &Args) -> Result<()> {
         "all" => EvalSplit::All,
         s => bail!("--split {s}: known splits: auto, test, all"),
     };
+    let backend: ai4de_neural::Backend = args.backend.parse()?;
     let out = args.out.clone().unwrap_or_else(|| args.dir.join("eval"));
     let datasets: Vec<Option<PathBuf>> = if args.data.is_empty() {
         vec![None]
@@ -85,6 +89,7 @@ pub fn run(args: &Args) -> Result<()> {
             plots: args.plots,
             batch: args.batch,
             out: sub_out,
+            backend,
         };
         let r = evaluate(&args.dir, &opts).with_context(|| {
             format!(

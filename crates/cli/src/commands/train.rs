@@ -96,6 +96,10 @@ pub struct Args {
     /// Start over even if OUT holds a checkpoint (default: resume from it).
     #[arg(long)]
     pub restart: bool,
+    /// Compute backend: cpu (burn's flex backend) or vulkan (a GPU through burn's wgpu backend;
+    /// needs a build with `--features vulkan` and a Vulkan driver).
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
     /// Stop after this many epochs (the checkpoint stays; rerun to resume).
     #[arg(long, hide = true)]
     pub stop_after: Option<usize>,
@@ -153,6 +157,7 @@ pub fn run(args: &Args) -> Result<()> {
         train,
         resume: !args.restart,
         stop_after: args.stop_after,
+        backend: args.backend.parse()?,
     };
     let model = args.model.to_ascii_lowercase();
     let known = ["fno1d", "fno2d", "unet1d", "unet2d", "deeponet", "pointmlp"];
