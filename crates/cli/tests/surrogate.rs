@@ -160,6 +160,20 @@ fn train_eval_predict_compare_on_tiny_burgers() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
     assert!(!e.contains("panicked"), "{e}");
+    // An unknown backend, and the GPU backend in a build without the `vulkan` feature: a
+    // one-line error that says what to do, and the trained model is left alone.
+    let mut bad_backends = vec![("cuda", "known backends")];
+    if !cfg!(feature = "vulkan") {
+        bad_backends.push(("vulkan", "--features vulkan"));
+    }
+    for (backend, hint) in bad_backends {
+        let o = train(&["--backend", backend]);
+        assert!(!o.status.success(), "--backend {backend} succeeded");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(e.contains(hint) && !e.contains("panicked"), "{e}");
+    }
+    assert_eq!(json(&model.join("model.json"))["epochs_done"], 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

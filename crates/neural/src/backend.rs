@@ -83,7 +83,7 @@ fn vulkan_device() -> Result<Device, NeuralError> {
     let probe = std::panic::catch_unwind(|| {
         let device = Device::vulkan(DeviceKind::DefaultDevice);
         let t = Tensor::<1>::from_data(TensorData::new(vec![1.0f32, 2.0], [2]), &device);
-        let back = (t * 2.0).into_data().to_vec::<f32>().ok();
+        let back = (t * 2.0).into_data().try_to_vec::<f32>().ok();
         (device, back)
     });
     match probe {
@@ -138,7 +138,7 @@ mod tests {
     fn cpu_device_comes_up() {
         let d = Backend::Cpu.device().unwrap();
         let t = Tensor::<1>::from_data(TensorData::new(vec![3.0f32], [1]), &d);
-        assert_eq!(t.into_data().to_vec::<f32>().unwrap(), vec![3.0]);
+        assert_eq!(t.into_data().try_to_vec::<f32>().unwrap(), vec![3.0]);
     }
 
     #[cfg(not(feature = "vulkan"))]

@@ -303,6 +303,8 @@ pub fn fit(
     dir: &Path,
     progress: &mut dyn TrainProgress,
 ) -> Result<FitReport, NeuralError> {
+    // the device first: a backend that is not built in or has no driver fails before any work
+    let device = opts.backend.device()?.autodiff();
     std::fs::create_dir_all(dir).map_err(NeuralError::io("cannot create", dir))?;
     let t0 = std::time::Instant::now();
     let ds = ai4de_data::open(dataset)?;
@@ -314,7 +316,6 @@ pub fn fit(
     let out_c = prep.train.outputs.channels / opts.train.rollout;
     let spatial = prep.loaded.spatial().to_vec();
     let model_spec = spec(in_c, out_c, &spatial);
-    let device = opts.backend.device()?.autodiff();
     device.seed(opts.train.seed);
     let (params, state) = dispatch(
         &model_spec,
