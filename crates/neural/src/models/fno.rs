@@ -23,10 +23,10 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::activation::gelu;
 use super::spectral::{complex_dft_tensors, real_dft_tensors, DftCache};
 use crate::NeuralError;
 
@@ -177,41 +177,44 @@ impl SpectralConv1d {
         }
     }
 
-    /// The stacked real weight `[modes, 2·in, 2·out] = [[Wr, Wi], [−Wi, Wr]]`: with
-    /// `[Xr | Xi]` as rows it gives `[Xr Wr − Xi Wi | Xr Wi + Xi Wr]`, the complex product.
-    fn stacked(&self) -> Tensor<3> {
-        let [_, m, i, o] = self.weight.dims();
-        let w = self.weight.val();
-        let wr = w.clone().narrow(0, 0, 1).reshape([m, i, o]);
-        let wi = w.narrow(0, 1, 1).reshape([m, i, o]);
-        let top = Tensor::cat(vec![wr.clone(), wi.clone()], 2);
-        let bottom = Tensor::cat(vec![wi.neg(), wr], 2);
-        Tensor::cat(vec![top, bottom], 1)
-    }
-
-    /// `x`: `[b, n, in]` channels-last; `forward_dft`: `[2m, n]`; `inverse_dft`: `[n, 2m]`.
-    /// Returns `[b, n, out]`.
-    fn forward_channels_last(
+    /// The spectral convolution on point-major activations.
+    ///
+    /// `v`: `[n·b, in]`, rows ordered (grid point, sample), i.e. a row-major `[n, b, in]`;
+    /// `forward_dft`: `[2m, n]`; `inverse_dft`: `[n, 2m]`. Returns `[n·b, out]` in the same
+    /// order. In this layout both truncated DFTs are single 2-D GEMMs over all samples and
+    /// channels (`[2m, n] @ [n, b·in]` and `[n, 2m] @ [2m, b·out]`), with no copy of the
+    /// `n·b`-row activations; only the small spectra (`2m·b` rows) are rearranged.
+    ///
+    /// The complex mode mixing `Y_k = X_k R_k` is one batched real GEMM over the modes:
+    /// `[[Xr, −Xi], [Xi, Xr]] @ [Wr; Wi]` gives `[Xr Wr − Xi Wi; Xi Wr + Xr Wi] = [Yr; Yi]`.
+    fn forward_point_major(
         &self,
-        x: Tensor<3>,
+        v: Tensor<2>,
+        (n, b): (usize, usize),
         forward_dft: &Tensor<2>,
         inverse_dft: &Tensor<2>,
-    ) -> Tensor<3> {
-        let [b, _, c] = x.dims();
-        let (m, o) = (self.modes, self.out_channels);
-        // [1, 2m, n] @ [b, n, c] → [b, 2m, c]: rows 0..m real parts, m..2m imaginary parts.
-        let xh = forward_dft.clone().unsqueeze::<3>().matmul(x);
-        // Modes to the batch axis, (re/im, channel) to the contraction axis.
-        let xh = xh
-            .reshape([b, 2, m, c])
-            .permute([2, 0, 1, 3])
-            .reshape([m, b, 2 * c]);
-        let yh = xh.matmul(self.stacked()); // [m, b, 2o]
+    ) -> Tensor<2> {
+        let (m, c, o) = (self.modes, self.in_channels, self.out_channels);
+        // [2m, n] @ [n, b·c] → [2m, b·c]: rows 0..m real parts, m..2m imaginary parts.
+        let xh = forward_dft.clone().matmul(v.reshape([n, b * c]));
+        let xh = xh.reshape([2, m, b, c]);
+        let xr = xh.clone().narrow(0, 0, 1).reshape([m, b, c]);
+        let xi = xh.narrow(0, 1, 1).reshape([m, b, c]);
+        let a = Tensor::cat(
+            vec![
+                Tensor::cat(vec![xr.clone(), xi.clone().neg()], 2),
+                Tensor::cat(vec![xi, xr], 2),
+            ],
+            1,
+        ); // [m, 2b, 2c]
+           // [2, m, c, o] → [m, 2, c, o] → [m, 2c, o] = [Wr; Wi] per mode.
+        let w = self.weight.val().swap_dims(0, 1).reshape([m, 2 * c, o]);
+        let yh = a.matmul(w); // [m, 2b, o]: rows 0..b real, b..2b imaginary parts
         let yh = yh
-            .reshape([m, b, 2, o])
-            .permute([1, 2, 0, 3])
-            .reshape([b, 2 * m, o]);
-        inverse_dft.clone().unsqueeze::<3>().matmul(yh)
+            .reshape([m, 2, b, o])
+            .swap_dims(0, 1)
+            .reshape([2 * m, b * o]);
+        inverse_dft.clone().matmul(yh).reshape([n * b, o])
     }
 
     /// Applies the layer to `x` of layout `[b, in, n]` (the reference layout of the paper's
@@ -228,9 +231,12 @@ impl SpectralConv1d {
         check_grid(0, n, self.modes)?;
         let basis = DftCache::default().real(n, self.modes);
         let (f, g) = real_dft_tensors(&basis, n, self.modes, &x.device());
+        let b = x.dims()[0];
+        let v = x.permute([2, 0, 1]).reshape([n * b, c]);
         Ok(self
-            .forward_channels_last(x.swap_dims(1, 2), &f, &g)
-            .swap_dims(1, 2))
+            .forward_point_major(v, (n, b), &f, &g)
+            .reshape([n, b, self.out_channels])
+            .permute([1, 2, 0]))
     }
 }
 
@@ -260,14 +266,19 @@ pub struct Fno1d {
     dft: DftCache,
 }
 
-/// The grid coordinates `j/n`, `j = 0..n`, as a `[b, n, 1]` tensor.
+/// The grid coordinates `j/n`, `j = 0..n`, as an `[n, b, 1]` tensor.
 fn grid_1d(b: usize, n: usize, device: &Device) -> Tensor<3> {
     let xs: Vec<f32> = (0..n).map(|j| j as f32 / n as f32).collect();
-    Tensor::<3>::from_data(TensorData::new(xs, [1, n, 1]), device).expand([b, n, 1])
+    Tensor::<3>::from_data(TensorData::new(xs, [n, 1, 1]), device).expand([n, b, 1])
 }
 
 impl Fno1d {
     /// Maps `x: [batch, in_channels, n]` to `[batch, out_channels, n]`.
+    ///
+    /// Internally the activations are point-major, `[n·b, width]` (rows ordered by grid point,
+    /// then sample): every pointwise linear map is one GEMM over all `n·b` rows and each
+    /// truncated DFT is one GEMM over all samples and channels (see
+    /// [`SpectralConv1d::forward_point_major`]), so no layer copies its activations.
     pub fn forward(&self, x: Tensor<3>) -> Result<Tensor<3>, NeuralError> {
         let [b, c, n] = x.dims();
         if c != self.in_channels {
@@ -282,18 +293,24 @@ impl Fno1d {
         let basis = self.dft.real(n, self.modes);
         let (f, g) = real_dft_tensors(&basis, n, self.modes, &device);
 
-        let mut v = x.swap_dims(1, 2); // [b, n, c]
+        let mut v = x.permute([2, 0, 1]); // [n, b, c]
+        let mut c_in = c;
         if self.grid {
             v = Tensor::cat(vec![v, grid_1d(b, n, &device)], 2);
+            c_in += 1;
         }
-        let mut v = self.lifting.forward(v);
+        let mut v = self.lifting.forward(v.reshape([n * b, c_in]));
         let last = self.spectral.len().saturating_sub(1);
         for (l, (k, w)) in self.spectral.iter().zip(&self.pointwise).enumerate() {
-            let y = k.forward_channels_last(v.clone(), &f, &g) + w.forward(v);
+            let y = k.forward_point_major(v.clone(), (n, b), &f, &g) + w.forward(v);
             v = if l < last { gelu(y) } else { y };
         }
         let v = gelu(self.projection_hidden.forward(v));
-        Ok(self.projection_out.forward(v).swap_dims(1, 2))
+        Ok(self
+            .projection_out
+            .forward(v)
+            .reshape([n, b, self.out_channels])
+            .permute([1, 2, 0]))
     }
 
     /// Fourier modes kept per layer.

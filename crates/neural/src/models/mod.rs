@@ -26,6 +26,7 @@
 //! * Parameter count: [`AnyModel::num_params`] (burn's count of the built module) equals
 //!   [`ModelConfig::num_params`] (closed form, no allocation).
 
+pub(crate) mod activation;
 pub mod deeponet;
 pub mod fno;
 pub(crate) mod spectral;
