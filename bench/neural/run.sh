@@ -6,7 +6,7 @@
 #
 #   bench/neural/run.sh [N ...]        (default: 256 1024)
 # Env: RUNS (default 5), THREADS (default 2), PYTHON (default /work/venvs/torch/bin/python),
-#      NEURALOP=0 to skip neuraloperator.
+#      NEURALOP=0 to skip neuraloperator, NOBUILD=1 to use the bench_fno binary already built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
@@ -16,7 +16,7 @@ NEURALOP=${NEURALOP:-1}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(256 1024)
 
-cargo build --release -q -p ai4de-neural --example bench_fno
+[ "${NOBUILD:-0}" = 1 ] || cargo build --release -q -p ai4de-neural --example bench_fno
 BIN=target/release/examples/bench_fno
 echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
