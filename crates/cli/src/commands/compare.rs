@@ -33,7 +33,7 @@ fn row(name: &str, c: &SolverConfig) {
             .join("x"),
         format!("{}", c.step_factor),
         c.seconds,
-        c.rel_l2.map_or("blew up".into(), |e| format!("{e:.3e}"))
+        c.rel_l2.map_or("failed".into(), |e| format!("{e:.3e}"))
     );
 }
 
