@@ -17,6 +17,7 @@ use ai4de_neural::card::{fit, FitOptions, ModelSpec, SplitOptions};
 use ai4de_neural::checkpoint;
 use ai4de_neural::data::{DataOptions, NormKind, Task};
 use ai4de_neural::train::{NoTrainProgress, Schedule, TrainConfig};
+use ai4de_neural::Backend;
 use ai4de_pde::GenConfig;
 
 fn tempdir(name: &str) -> PathBuf {
@@ -62,6 +63,7 @@ fn opts(task: Task, rollout: usize) -> FitOptions {
         },
         resume: false,
         stop_after: None,
+        backend: Backend::Cpu,
     }
 }
 
