@@ -9,17 +9,17 @@
 //!   ──► project (pointwise width → 128 → GELU → c_out) ──► y [b, c_out, n]
 //! ```
 //!
-//! Internally activations are kept channels-last (`[b, n, width]`), so that every pointwise
-//! linear map is one GEMM over all `b·n` points and the truncated DFT is a GEMM with a
-//! `[2·modes, n]` matrix (see [`super::spectral`]). The complex per-mode channel mixing is one
-//! batched real GEMM over the modes, with real and imaginary parts fused by the stacked weight
-//! `[[Wr, Wi], [−Wi, Wr]]`.
+//! Internally the 1-D model keeps its activations point-major (`[n·b, width]`, rows ordered by
+//! grid point, then sample), so that every pointwise linear map is one GEMM over all `n·b` rows
+//! and each truncated DFT is one GEMM with a `[2·modes, n]` matrix over all samples and channels
+//! (see [`super::spectral`]); the 2-D model keeps them channels-last (`[b, nx, ny, width]`). The
+//! complex per-mode channel mixing is one batched real GEMM over the modes, real and imaginary
+//! parts fused into one real block product.
 //!
-//! Speed (`bench/neural/RESULTS.md`; Burgers model, n = 256, batch 20, Adam, on the shared
-//! 2-core box at load 10–13): with one thread each, a training step takes 278 ms against 171 ms
-//! for the same architecture in PyTorch 2.15 (1.6×), batched inference 108 ms against 44 ms, and
-//! single-sample inference 10.3 ms against 10.1 ms. The ≤ 1.0× target is not met yet; the
-//! DFT-matmul path has not been measured against an FFT path (see [`super::spectral`]).
+//! Speed (`bench/neural/RESULTS.md`; Burgers model, n = 256, batch 20, Adam, one thread, on the
+//! shared 2-core box at load 14–15): a training step takes 1.07× the time of the same
+//! architecture in PyTorch 2.15 (1.09× at n = 1024; 1.6× before the point-major layout and the
+//! vectorised GELU in `models/activation.rs`); the ≤ 1.0× target is not met yet.
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};

@@ -6,9 +6,10 @@
 //! neural operator for parametric partial differential equations", ICLR, §4) note that the
 //! truncated transform can be written this way; on a CPU with `modes ≪ n` the dense product costs
 //! `O(n·modes)` per channel in a GEMM, against `O(n log n)` for an FFT followed by a slice.
-//! **Not yet measured against an FFT path:** burn 0.22's autodiff-capable `rfft`/`irfft` live in
-//! `burn-signal` (burn feature `signal`, which also enables `burn-flex/fft`); that feature is not
-//! enabled in this workspace, and the comparison is open.
+//! Measured against rustfft (`examples/bench_spectral.rs`, `bench/neural/RESULTS.md`): at n = 256
+//! with 16 modes the two transforms of a layer cost about the same either way (FFT/GEMM
+//! 0.86–0.92, the FFT side paying for its transposes); the GEMMs are kept because they need no
+//! custom autodiff op (burn 0.22's autodiff `rfft` needs the `signal` feature, not enabled here).
 //!
 //! Normalisation is the "forward" convention: the forward transform divides by `n`, the inverse
 //! does not. The retained coefficients of a band-limited function are then the same at every
