@@ -28,3 +28,17 @@ pub mod random;
 pub use catalogue::{catalogue, get};
 pub use dataset::{DatasetPde, FieldSpec, GenConfig, Layout, ParamInfo, PdeInfo, Sample};
 pub use error::PdeError;
+
+/// The next step of an explicit scheme whose stable step is `dt`, with `rest` left to the next
+/// output time: all of `rest` when it fits (then `true`: the output time is reached), half of it
+/// when a full step would leave a sliver shorter than `dt`, else `dt`. Lands exactly on output
+/// times without a tiny last step.
+pub(crate) fn step_toward(rest: f64, dt: f64) -> (f64, bool) {
+    if rest <= dt {
+        (rest, true)
+    } else if rest <= 2.0 * dt {
+        (0.5 * rest, false)
+    } else {
+        (dt, false)
+    }
+}

@@ -469,13 +469,7 @@ impl<F: Flux> FiniteVolume<F> {
                     }
                     // Land exactly on t_out without a sliver step just before it.
                     let rest = t_out - t;
-                    let (dt, last) = if rest <= dt {
-                        (rest, true)
-                    } else if rest <= 2.0 * dt {
-                        (0.5 * rest, false)
-                    } else {
-                        (dt, false)
-                    };
+                    let (dt, last) = crate::step_toward(rest, dt);
                     if let Some(heat) = heat.as_mut() {
                         heat.apply(&mut u, owed + 0.5 * dt);
                         owed = 0.5 * dt;

@@ -296,13 +296,7 @@ impl ShallowWater2d {
             while t < t_out {
                 let dt = self.stable_step(&s).ok_or_else(|| fail(t))?;
                 let rest = t_out - t;
-                let (dt, last) = if rest <= dt {
-                    (rest, true)
-                } else if rest <= 2.0 * dt {
-                    (0.5 * rest, false)
-                } else {
-                    (dt, false)
-                };
+                let (dt, last) = crate::step_toward(rest, dt);
                 self.step(&mut s, dt);
                 t = if last { t_out } else { t + dt };
                 stats.steps += 1;
