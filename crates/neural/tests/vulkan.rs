@@ -9,18 +9,14 @@
 
 use ai4de_neural::baseline::{PointMlp, PointMlpConfig};
 use ai4de_neural::checkpoint::{flat_weights, load_model, save_model};
-use ai4de_neural::data::{Fields, NormKind, Normalizer, Pairs};
+use ai4de_neural::data::{NormKind, Normalizer};
 use ai4de_neural::models::Fno1dConfig;
 use ai4de_neural::train::{train, NoTrainProgress, TrainConfig, TrainData};
 use ai4de_neural::Backend;
 use burn::tensor::{Tensor, TensorData};
 
-fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ai4de-vulkan-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::{pairs, tmpdir};
 
 fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
@@ -46,7 +42,7 @@ fn fno1d_forward_agrees_with_the_cpu_backend() {
         ..Fno1dConfig::new(1, 1)
     };
     let on_cpu = cfg.init(&cpu).unwrap();
-    let dir = tmpdir("fno");
+    let dir = tmpdir("vulkan-fno");
     let path = dir.join("fno.safetensors");
     save_model(&on_cpu, &path).unwrap();
     let on_gpu = load_model(cfg.init(&gpu).unwrap(), &path).unwrap();
@@ -66,21 +62,6 @@ fn fno1d_forward_agrees_with_the_cpu_backend() {
         d < 1e-4,
         "FNO-1D outputs differ by {d} (relative to max |y|)"
     );
-}
-
-/// Pairs `u -> 2u^2 - 0.9` on 16 points.
-fn pairs(n: usize, offset: usize) -> Pairs {
-    let mut inputs = Fields::empty(1, vec![16]);
-    let mut outputs = Fields::empty(1, vec![16]);
-    for s in 0..n {
-        let u: Vec<f32> = (0..16)
-            .map(|i| ((s + offset) as f32 * 0.37 + i as f32 * 0.4).sin())
-            .collect();
-        let v: Vec<f32> = u.iter().map(|x| 2.0 * x * x - 0.9).collect();
-        inputs.push(&u);
-        outputs.push(&v);
-    }
-    Pairs { inputs, outputs }
 }
 
 #[test]
@@ -105,7 +86,7 @@ fn training_on_vulkan_ends_at_the_cpu_weights() {
         out_channels: 1,
         width: 8,
     };
-    let dir = tmpdir("train");
+    let dir = tmpdir("vulkan-train");
     let cpu = Backend::Cpu.device().unwrap().autodiff();
     cpu.seed(1);
     let init = mlp.init(&cpu);
