@@ -15,7 +15,8 @@
 
 use ai4de_ode::jacobian::{DualScalar, JacDual};
 use ai4de_ode::sensitivity::{
-    check_params, ContinuousAdjoint, LossGradient, ParametricSystem, SensitivityMode, SquaredError,
+    check_params, ContinuousAdjoint, DiscreteAdjoint, LossGradient, ParametricSystem,
+    SensitivityMode, SquaredError,
 };
 use ai4de_ode::{Method, OdeError, OdeSystem, SaveAt, Solve};
 
@@ -267,9 +268,9 @@ fn main() -> Result<(), OdeError> {
     let (rtol, atol, t_end) = (1e-8, 1e-10, 1.0);
     let times = [0.25, 0.5, 0.75, 1.0];
     println!(
-        "| family | n | n_p | forward solve (ms) | adjoint, analytic VJP (ms) | ratio | same, quadratures not error-controlled (ms) | ratio | adjoint, dual VJP (ms) | ratio | forward sens. (ms) | ratio | max gradient difference to forward sens. |"
+        "| family | n | n_p | forward solve (ms) | adjoint, analytic VJP (ms) | ratio | same, quadratures not error-controlled (ms) | ratio | discrete adjoint (ms) | ratio | adjoint, dual VJP (ms) | ratio | forward sens. (ms) | ratio | max gradient difference to forward sens. |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (family, counts) in [
         (
             Family::Fisher,
@@ -312,6 +313,14 @@ fn main() -> Result<(), OdeError> {
                     .run()
             });
             let g_noq = g_noq?;
+            let (t_disc, g_disc) = time(repeats, || {
+                DiscreteAdjoint::new(&sys, (0.0, t_end), &y0, &loss)
+                    .method(Method::Tsit5)
+                    .rtol(rtol)
+                    .atol(atol)
+                    .run()
+            });
+            let g_disc = g_disc?.gradient;
             // the slow variants once they take seconds: fewer repeats
             let slow = repeats.min(if np >= 300 { 1 } else { repeats });
             let (t_fwd, g_fwd) = time(slow, || grad(&sys, SensitivityMode::Forward));
@@ -325,28 +334,41 @@ fn main() -> Result<(), OdeError> {
                 .iter()
                 .chain(&g_dual.dp)
                 .chain(&g_noq.dp)
-                .zip(g_fwd.dp.iter().chain(&g_fwd.dp).chain(&g_fwd.dp))
+                .chain(&g_disc.dp)
+                .zip(
+                    g_fwd
+                        .dp
+                        .iter()
+                        .chain(&g_fwd.dp)
+                        .chain(&g_fwd.dp)
+                        .chain(&g_fwd.dp),
+                )
                 .map(|(a, b)| (a - b).abs() / scale)
                 .fold(0.0, f64::max);
             println!(
-                "| {} | {n} | {np} | {:.3} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {agree:.1e} |",
+                "| {} | {n} | {np} | {:.3} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {:.3} | {:.1} | {agree:.1e} |",
                 if family == Family::Fisher { "fisher" } else { "linear" },
                 t_solve * 1e3,
                 t_adj * 1e3,
                 t_adj / t_solve,
                 t_noq * 1e3,
                 t_noq / t_solve,
+                t_disc * 1e3,
+                t_disc / t_solve,
                 t_dual * 1e3,
                 t_dual / t_solve,
                 t_fwd * 1e3,
                 t_fwd / t_solve,
             );
             eprintln!(
-                "  {np}: {steps} steps; adjoint: {} fwd + {} bwd steps ({} f-evals), {} kB trajectory; dual-VJP adjoint: {} bwd steps; forward sens.: {} steps",
+                "  {np}: {steps} steps; adjoint: {} fwd + {} bwd steps ({} rejected, {} f-evals), {} kB trajectory; quadratures not controlled: {} bwd steps; discrete: {} steps; dual-VJP adjoint: {} bwd steps; forward sens.: {} steps",
                 g_adj.forward_stats.accepted,
                 g_adj.adjoint_stats.accepted,
+                g_adj.adjoint_stats.rejected,
                 g_adj.adjoint_stats.f_evals,
                 g_adj.trajectory_bytes / 1024,
+                g_noq.adjoint_stats.accepted,
+                g_disc.forward_stats.accepted,
                 g_dual.adjoint_stats.accepted,
                 g_fwd.forward_stats.accepted
             );

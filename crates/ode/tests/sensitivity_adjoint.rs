@@ -278,7 +278,14 @@ fn discrete_adjoint_equals_differences_of_the_frozen_step_replay() {
             }
             l
         };
-        assert!((dg.gradient.loss - value(&p, &p.y0)).abs() <= 1e-14 * dg.gradient.loss.abs());
+        // the replay repeats the recorded pass's arithmetic (the same states bit for bit); the
+        // loss terms are summed in another order
+        let l = value(&p, &p.y0);
+        assert!(
+            (dg.gradient.loss - l).abs() <= 4.0 * f64::EPSILON * l.abs(),
+            "{name} {method:?}: {} vs {l}",
+            dg.gradient.loss
+        );
         let base = p.param_values();
         let mut fd = Vec::new();
         for i in 0..base.len() {

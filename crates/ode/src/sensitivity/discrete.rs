@@ -1,23 +1,25 @@
 //! The discrete adjoint of the explicit Runge–Kutta methods ("discretise-then-optimise").
 
-use super::adjoint::{add_stats, Gradient, TrajectoryLoss};
+use super::adjoint::{Gradient, TrajectoryLoss};
+use super::tape::{rk_step, RkTape};
 use super::ParametricSystem;
 use crate::error::OdeError;
 use crate::methods::Method;
 use crate::solution::Stats;
-use crate::solve::{Options, SaveAt, Solve};
+use crate::solve::Options;
 use crate::tableau::ButcherTableau;
 
 /// Builder for the exact gradient of the *computed* solution of an explicit Runge–Kutta method
 /// with respect to `p` and `y0`, for a loss of point values `Σ_i ℓ_i(y_{k_i})` (no running cost).
 ///
-/// The step sequence is that of an adaptive solve (piecewise between the observation times,
-/// so that every observation time is a step end), then frozen: the step sizes are treated as
-/// constants, as diffrax's `RecursiveCheckpointAdjoint` and SciMLSensitivity's discrete
-/// adjoints do (Hairer, Lubich & Wanner; Sandu, *On the properties of Runge–Kutta discrete
-/// adjoints*, ICCS 2006). The solution is replayed with the tableau's propagating weights `b`
-/// (storing `y_k`, `n` floats per step), and the reverse sweep through each step recomputes its
-/// stages `Y_i` and propagates
+/// The step sequence is that of one adaptive solve (the stepping of [`Solve`](crate::Solve):
+/// same tableau, error norm and PI controller) whose steps end exactly on the observation
+/// times without restarting there, then frozen: the step sizes are treated as constants, as
+/// diffrax's `RecursiveCheckpointAdjoint` and SciMLSensitivity's discrete adjoints do (Hairer,
+/// Lubich & Wanner; Sandu, *On the properties of Runge–Kutta discrete adjoints*, ICCS 2006).
+/// The forward pass records every accepted step's stage states `Y_i` (`s·n` floats per step,
+/// [`Gradient::trajectory_bytes`]), so the reverse sweep costs one vector–Jacobian product per
+/// stage and no right-hand-side evaluation:
 ///
 /// ```text
 /// K̄_i = h (b_i ȳ_{k+1} + Σ_{j>i} a_ji Ȳ_j),   Ȳ_i = J(Y_i)ᵀ K̄_i,   p̄ += f_p(Y_i)ᵀ K̄_i,
@@ -78,11 +80,11 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
         self
     }
 
-    /// Chooses the steps, replays and sweeps back.
+    /// Records the forward solve and sweeps back through it.
     ///
     /// Errors: [`OdeError::InvalidOption`] for a method without a Butcher tableau;
     /// [`OdeError::SensitivityUnavailable`] for a loss with a running cost or a system without
-    /// [`ParametricSystem::rhs_params_dual`]; the errors of [`Solve::run`].
+    /// [`ParametricSystem::rhs_params_dual`]; the errors of [`Solve::run`](crate::Solve::run).
     pub fn run(self) -> Result<DiscreteGradient, OdeError> {
         let sys = self.system;
         let n = sys.dim();
@@ -109,31 +111,28 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
         }
         let times = self.loss.times();
         super::adjoint::check_times(times, self.t0, self.t_end)?;
-        // step sequence
-        let mut bounds = vec![self.t0];
-        bounds.extend(times.iter().copied().filter(|&t| t != self.t0));
-        if *bounds.last().expect("t0 is there") != self.t_end {
-            bounds.push(self.t_end);
+        let p = sys.param_values();
+        super::check_params(&p, sys.n_params())?;
+        let mut vjp = super::adjoint::Vjp::new(n, &p);
+        if !vjp.probe(sys) {
+            return Err(OdeError::SensitivityUnavailable {
+                what: "the discrete adjoint needs rhs_params_dual".into(),
+            });
         }
-        bounds.dedup();
-        let mut options = self.options.clone();
-        options.save_at = SaveAt::Steps;
-        let mut steps = vec![self.t0];
-        let mut stats = Stats::default();
-        let mut y = self.y0.to_vec();
-        for w in bounds.windows(2) {
-            let sol = Solve::new(sys, (w[0], w[1]), &y)
-                .method(self.method)
-                .options(options.clone())
-                .run()?;
-            add_stats(&mut stats, &sol.stats);
-            steps.extend_from_slice(&sol.t[1..]);
-            y = sol.y_final().to_vec();
-        }
-        let mut rk = RkWork::new(sys, tableau)?;
-        // replay
-        let states = rk.replay(sys, &steps, self.y0);
+        // one recorded forward pass that ends a step on every observation time
+        let mut tape = RkTape::default();
+        tape.record(
+            sys,
+            self.method,
+            tableau,
+            (self.t0, self.t_end),
+            self.y0,
+            times,
+            &self.options,
+            false,
+        )?;
         // loss and ∂ℓ/∂y at the observation steps
+        let steps = &tape.t;
         let mut obs_at = vec![Vec::new(); steps.len()];
         let mut k = 0;
         for (i, &t) in times.iter().enumerate() {
@@ -142,13 +141,14 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
             }
             obs_at[k].push(i);
         }
+        let np = p.len();
         let mut loss = 0.0;
         let mut ybar = vec![0.0; n];
-        let mut pbar = vec![0.0; rk.np];
+        let mut pbar = vec![0.0; np];
         let mut g = vec![0.0; n];
         let add = |k: usize, ybar: &mut [f64], loss: &mut f64, g: &mut [f64]| {
             for &i in &obs_at[k] {
-                *loss += self.loss.point(i, steps[k], &states[k * n..(k + 1) * n], g);
+                *loss += self.loss.point(i, steps[k], tape.y_at(k), g);
                 for (b, gv) in ybar.iter_mut().zip(g.iter()) {
                     *b += gv;
                 }
@@ -156,15 +156,9 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
         };
         let last = steps.len() - 1;
         add(last, &mut ybar, &mut loss, &mut g);
+        let mut sweep = Sweep::new(tableau, n, np);
         for k in (0..last).rev() {
-            rk.reverse_step(
-                sys,
-                steps[k],
-                steps[k + 1] - steps[k],
-                &states[k * n..(k + 1) * n],
-                &mut ybar,
-                &mut pbar,
-            );
+            sweep.reverse_step(sys, &tape, k, &mut vjp, &mut ybar, &mut pbar);
             add(k, &mut ybar, &mut loss, &mut g);
         }
         if !loss.is_finite() || ybar.iter().chain(&pbar).any(|v| !v.is_finite()) {
@@ -173,7 +167,8 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
                 component: ybar.iter().position(|v| !v.is_finite()).unwrap_or(0),
             });
         }
-        let trajectory_bytes = states.len() * std::mem::size_of::<f64>();
+        let trajectory_bytes = tape.bytes();
+        let stats = tape.stats;
         Ok(DiscreteGradient {
             gradient: Gradient {
                 loss,
@@ -183,13 +178,112 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
                 adjoint_stats: Stats::default(),
                 trajectory_bytes,
             },
-            steps,
+            steps: std::mem::take(&mut tape.t),
         })
+    }
+}
+
+/// The reverse sweep through recorded steps (Hairer, Lubich & Wanner, *Geometric Numerical
+/// Integration*, §VI.4; Sandu 2006): with `ȳ = ∂L/∂y_{k+1}`, stages in reverse order,
+///
+/// ```text
+/// K̄_i = h (b_i ȳ + Σ_{j>i} a_ji Ȳ_j),   Ȳ_i = J(Y_i)ᵀ K̄_i,   p̄ += f_p(Y_i)ᵀ K̄_i,
+/// ∂L/∂y_k = ȳ + Σ_i Ȳ_i.
+/// ```
+///
+/// A stage whose `K` feeds neither `y_{k+1}` nor a later stage (the FSAL stage) is skipped.
+pub(crate) struct Sweep {
+    tab: &'static ButcherTableau,
+    n: usize,
+    live: Vec<bool>,
+    /// `K̄_i`, `s × n`.
+    kbar: Vec<f64>,
+    vy: Vec<f64>,
+    vp: Vec<f64>,
+    acc: Vec<f64>,
+}
+
+impl Sweep {
+    pub(crate) fn new(tab: &'static ButcherTableau, n: usize, np: usize) -> Self {
+        let s = tab.stages();
+        let live = (0..s)
+            .map(|i| {
+                tab.b[i].v != 0.0 || (i + 1..s).any(|j| tab.a[j].get(i).is_some_and(|a| a.v != 0.0))
+            })
+            .collect();
+        Self {
+            tab,
+            n,
+            live,
+            kbar: vec![0.0; s * n],
+            vy: vec![0.0; n],
+            vp: vec![0.0; np],
+            acc: vec![0.0; n],
+        }
+    }
+
+    /// `ybar ← ∂L/∂y_k` from `∂L/∂y_{k+1}`, `pbar += …`, for recorded step `k`.
+    pub(crate) fn reverse_step<S: ParametricSystem + ?Sized>(
+        &mut self,
+        sys: &S,
+        tape: &RkTape,
+        k: usize,
+        vjp: &mut super::adjoint::Vjp,
+        ybar: &mut [f64],
+        pbar: &mut [f64],
+    ) {
+        let n = self.n;
+        let tab = self.tab;
+        let s = tab.stages();
+        let (t, h) = (tape.t[k], tape.t[k + 1] - tape.t[k]);
+        let stages = &tape.stages[k * s * n..(k + 1) * s * n];
+        for i in 0..s {
+            let hb = h * tab.b[i].v;
+            for (kb, l) in self.kbar[i * n..(i + 1) * n].iter_mut().zip(ybar.iter()) {
+                *kb = hb * l;
+            }
+        }
+        self.acc.copy_from_slice(ybar);
+        for i in (0..s).rev() {
+            if !self.live[i] {
+                continue;
+            }
+            let (kd, kr) = self.kbar.split_at_mut(i * n);
+            let kbar_i = &kr[..n];
+            if kbar_i.iter().all(|&v| v == 0.0) {
+                continue;
+            }
+            vjp.eval(
+                sys,
+                t + tab.c[i].v * h,
+                &stages[i * n..(i + 1) * n],
+                kbar_i,
+                &mut self.vy,
+                &mut self.vp,
+            );
+            for (a, b) in pbar.iter_mut().zip(&self.vp) {
+                *a += b;
+            }
+            for (a, yb) in self.acc.iter_mut().zip(&self.vy) {
+                *a += yb;
+            }
+            for (j, a) in tab.a[i].iter().enumerate() {
+                if a.v != 0.0 {
+                    let ha = h * a.v;
+                    for (kb, yb) in kd[j * n..(j + 1) * n].iter_mut().zip(&self.vy) {
+                        *kb += ha * yb;
+                    }
+                }
+            }
+        }
+        ybar.copy_from_slice(&self.acc);
     }
 }
 
 /// The states of the explicit method `method` over the given step ends from `y0` (row-major,
 /// one row per entry of `steps`): the map whose exact gradient [`DiscreteAdjoint`] computes.
+/// Over the step ends of a [`DiscreteGradient`] it reproduces the recorded states bit for bit
+/// (same arithmetic; an FSAL method's first stage carried over from the previous step).
 pub fn replay<S: ParametricSystem + ?Sized>(
     system: &S,
     method: Method,
@@ -209,148 +303,45 @@ pub fn replay<S: ParametricSystem + ?Sized>(
             found: y0.len(),
         });
     }
-    let mut rk = RkWork::new(system, tableau)?;
-    Ok(rk.replay(system, steps, y0))
+    Ok(replay_steps(system, tableau, steps, y0))
 }
 
-struct RkWork {
+/// The states of a recorded-style solve over the given step ends: the arithmetic of the
+/// recorded pass ([`rk_step`]; an FSAL method's first stage carried over from the previous
+/// step's last), so the states equal the recorded ones bit for bit.
+fn replay_steps<S: ParametricSystem + ?Sized>(
+    sys: &S,
     tab: &'static ButcherTableau,
-    n: usize,
-    np: usize,
-    /// Stage states `Y_i` and derivatives `K_i`, `s × n` each.
-    ys: Vec<f64>,
-    ks: Vec<f64>,
-    /// `Ȳ_i`, `s × n`.
-    ybars: Vec<f64>,
-    kbar: Vec<f64>,
-    vy: Vec<f64>,
-    vp: Vec<f64>,
-    vjp: super::adjoint::Vjp,
-}
-
-impl RkWork {
-    fn new<S: ParametricSystem + ?Sized>(
-        sys: &S,
-        tab: &'static ButcherTableau,
-    ) -> Result<Self, OdeError> {
-        let n = sys.dim();
-        let p = sys.param_values();
-        super::check_params(&p, sys.n_params())?;
-        let s = tab.stages();
-        let vjp = super::adjoint::Vjp::new(n, &p);
-        if !vjp.probe(sys) {
-            return Err(OdeError::SensitivityUnavailable {
-                what: "the discrete adjoint needs rhs_params_dual".into(),
-            });
+    steps: &[f64],
+    y0: &[f64],
+) -> Vec<f64> {
+    let n = y0.len();
+    let s = tab.stages();
+    let mut out = Vec::with_capacity(steps.len() * n);
+    out.extend_from_slice(y0);
+    let mut k = vec![0.0; s * n];
+    let mut tmp = vec![0.0; n];
+    let mut y = y0.to_vec();
+    let mut y1 = vec![0.0; n];
+    for (i, w) in steps.windows(2).enumerate() {
+        if i == 0 || !tab.fsal {
+            sys.rhs(w[0], &y, &mut k[..n]);
+        } else {
+            k.copy_within((s - 1) * n..s * n, 0);
         }
-        Ok(Self {
+        rk_step(
+            sys,
             tab,
-            n,
-            np: p.len(),
-            ys: vec![0.0; s * n],
-            ks: vec![0.0; s * n],
-            ybars: vec![0.0; s * n],
-            kbar: vec![0.0; n],
-            vy: vec![0.0; n],
-            vp: vec![0.0; p.len()],
-            vjp,
-        })
+            w[0],
+            w[1] - w[0],
+            &y,
+            &mut k,
+            &mut tmp,
+            &mut y1,
+            None,
+        );
+        std::mem::swap(&mut y, &mut y1);
+        out.extend_from_slice(&y);
     }
-
-    /// Stages of the step `(t, h, y)` into `ys`, `ks`.
-    fn stages<S: ParametricSystem + ?Sized>(&mut self, sys: &S, t: f64, h: f64, y: &[f64]) {
-        let n = self.n;
-        for i in 0..self.tab.stages() {
-            let (done, rest) = self.ys.split_at_mut(i * n);
-            let yi = &mut rest[..n];
-            yi.copy_from_slice(y);
-            for (j, a) in self.tab.a[i].iter().enumerate() {
-                if a.v != 0.0 {
-                    let kj = &self.ks[j * n..(j + 1) * n];
-                    for (v, k) in yi.iter_mut().zip(kj) {
-                        *v += h * a.v * k;
-                    }
-                }
-            }
-            let _ = done;
-            let (ki_all, _) = self.ks.split_at_mut((i + 1) * n);
-            sys.rhs(t + self.tab.c[i].v * h, yi, &mut ki_all[i * n..]);
-        }
-    }
-
-    fn replay<S: ParametricSystem + ?Sized>(
-        &mut self,
-        sys: &S,
-        steps: &[f64],
-        y0: &[f64],
-    ) -> Vec<f64> {
-        let n = self.n;
-        let mut out = Vec::with_capacity(steps.len() * n);
-        out.extend_from_slice(y0);
-        let mut y = y0.to_vec();
-        for w in steps.windows(2) {
-            let h = w[1] - w[0];
-            self.stages(sys, w[0], h, &y);
-            for (i, b) in self.tab.b.iter().enumerate() {
-                if b.v != 0.0 {
-                    for (v, k) in y.iter_mut().zip(&self.ks[i * n..(i + 1) * n]) {
-                        *v += h * b.v * k;
-                    }
-                }
-            }
-            out.extend_from_slice(&y);
-        }
-        out
-    }
-
-    /// `ybar ← ȳ_k` from `ȳ_{k+1}`, `pbar += …` for the step `(t, h, y_k)`.
-    fn reverse_step<S: ParametricSystem + ?Sized>(
-        &mut self,
-        sys: &S,
-        t: f64,
-        h: f64,
-        y: &[f64],
-        ybar: &mut [f64],
-        pbar: &mut [f64],
-    ) {
-        let n = self.n;
-        let s = self.tab.stages();
-        self.stages(sys, t, h, y);
-        for i in (0..s).rev() {
-            let bi = self.tab.b[i].v;
-            for (o, w) in self.kbar.iter_mut().zip(ybar.iter()) {
-                *o = h * bi * *w;
-            }
-            for j in i + 1..s {
-                let a = self.tab.a[j][i].v;
-                if a != 0.0 {
-                    for (o, yb) in self.kbar.iter_mut().zip(&self.ybars[j * n..(j + 1) * n]) {
-                        *o += h * a * yb;
-                    }
-                }
-            }
-            if self.kbar.iter().all(|&v| v == 0.0) {
-                self.ybars[i * n..(i + 1) * n].fill(0.0);
-                continue;
-            }
-            let ti = t + self.tab.c[i].v * h;
-            self.vjp.eval(
-                sys,
-                ti,
-                &self.ys[i * n..(i + 1) * n],
-                &self.kbar,
-                &mut self.vy,
-                &mut self.vp,
-            );
-            self.ybars[i * n..(i + 1) * n].copy_from_slice(&self.vy);
-            for (a, b) in pbar.iter_mut().zip(&self.vp) {
-                *a += b;
-            }
-        }
-        for i in 0..s {
-            for (o, v) in ybar.iter_mut().zip(&self.ybars[i * n..(i + 1) * n]) {
-                *o += v;
-            }
-        }
-    }
+    out
 }

@@ -111,6 +111,7 @@ mod check;
 mod discrete;
 mod forward;
 mod mode;
+mod tape;
 
 pub use adjoint::{ContinuousAdjoint, Gradient, SquaredError, TrajectoryLoss};
 pub use check::{
