@@ -1,7 +1,8 @@
-//! Python round trip: numpy and zarr (v3) read what ai4de wrote — shapes, dtypes, dimension
-//! names, attributes and values — in a throwaway virtual environment under the target
-//! directory (created once, reused). Skipped, with a message, when python3, venv, pip or the
-//! network is missing.
+//! Python round trip: numpy, zarr (v3) and xarray read what ai4de wrote — shapes, dtypes,
+//! dimension names, attributes and values — and, with the `hdf5` feature, h5py reads the
+//! PDEBench-layout HDF5 file; in a throwaway virtual environment under the target directory
+//! (created once, reused). Skipped, with a message, when python3, venv, pip or the network is
+//! missing.
 
 mod common;
 
@@ -41,22 +42,66 @@ out["npz_meta"] = json.loads(z["metadata"].tobytes())
 u = np.load(npydir + "/u.npy", mmap_mode="r")
 out["npy_u"] = {"shape": list(u.shape), "dtype": str(u.dtype), "values": u[3].ravel().tolist()}
 out["npy_meta"] = json.load(open(npydir + "/metadata.json"))
-try:
-    import xarray as xr
-    ds = xr.open_zarr(zpath, consolidated=False)
-    out["xarray"] = {k: list(v.dims) for k, v in ds.data_vars.items()}
-except ImportError:
-    pass
+import xarray as xr
+ds = xr.open_zarr(zpath, consolidated=False)
+out["xarray"] = {k: list(v.dims) for k, v in ds.data_vars.items()}
+out["xarray_u"] = np.asarray(ds["u"][3]).ravel().tolist()
 print(json.dumps(out))
 "#;
 
-/// The venv's python, creating the venv (numpy, zarr>=3) if needed; `None` (with a message)
-/// when that is impossible here.
+/// h5py on the PDEBench layout: a 1-D file (`tensor`, coordinates) and a 2-D one (one group
+/// per sample).
+#[cfg(feature = "hdf5")]
+const H5_SCRIPT: &str = r#"
+import json, sys
+import h5py
+import numpy as np
+
+d1, d2 = sys.argv[1:3]
+out = {"h5py_version": h5py.__version__}
+with h5py.File(d1, "r") as f:
+    out["d1_keys"] = sorted(f.keys())
+    out["d1"] = {k: {"shape": list(f[k].shape), "dtype": str(f[k].dtype)} for k in f.keys()}
+    out["d1_u3"] = f["tensor"][3].ravel().tolist()
+    out["d1_x"] = f["x-coordinate"][:].tolist()
+    out["d1_t"] = f["t-coordinate"][:].tolist()
+    out["d1_meta"] = json.loads(f.attrs["ai4de"])
+with h5py.File(d2, "r") as f:
+    out["d2_keys"] = sorted(f.keys())
+    g = f["0003"]
+    out["d2_group"] = sorted(g.keys())
+    out["d2_grid"] = sorted(g["grid"].keys())
+    out["d2_data"] = {"shape": list(g["data"].shape), "dtype": str(g["data"].dtype)}
+    out["d2_u3"] = g["data"][..., 0].ravel().tolist()
+    out["d2_a3"] = g["a"][:].ravel().tolist()
+    out["d2_y"] = g["grid/y"][:].tolist()
+    out["d2_meta"] = json.loads(f.attrs["ai4de"])
+print(json.dumps(out))
+"#;
+
+/// The Python packages of the venv (h5py only when the `hdf5` feature is on).
+fn packages() -> Vec<&'static str> {
+    let mut p = vec!["numpy", "zarr>=3", "xarray"];
+    if cfg!(feature = "hdf5") {
+        p.push("h5py");
+    }
+    p
+}
+
+/// The venv's python, creating the venv ([`packages`]) if needed; `None` (with a message)
+/// when that is impossible here. The marker file lists what was installed, so a venv made
+/// without a package (e.g. before the `hdf5` feature was switched on) is rebuilt.
 fn venv_python() -> Option<PathBuf> {
+    // The tests of this file run in parallel threads: one of them builds the venv.
+    static VENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = VENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ai4de-python-venv");
     let python = venv.join("bin").join("python");
     let marker = venv.join("ai4de-ready");
-    if marker.exists() {
+    let wanted = packages().join(" ");
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == wanted) {
         return Some(python);
     }
     let ok = |c: &mut Command| c.output().map(|o| o.status.success()).unwrap_or(false);
@@ -70,13 +115,14 @@ fn venv_python() -> Option<PathBuf> {
         return None;
     }
     let pip = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "numpy", "zarr>=3"])
+        .args(["-m", "pip", "install", "--quiet"])
+        .args(packages())
         .output();
     match pip {
         Ok(o) if o.status.success() => {}
         Ok(o) => {
             eprintln!(
-                "SKIPPED python round trip: pip install numpy zarr failed (no network?): {}",
+                "SKIPPED python round trip: pip install {wanted} failed (no network?): {}",
                 String::from_utf8_lossy(&o.stderr)
                     .lines()
                     .last()
@@ -89,7 +135,7 @@ fn venv_python() -> Option<PathBuf> {
             return None;
         }
     }
-    std::fs::write(&marker, "numpy zarr\n").ok()?;
+    std::fs::write(&marker, format!("{wanted}\n")).ok()?;
     Some(python)
 }
 
@@ -184,8 +230,92 @@ fn numpy_and_zarr_read_what_ai4de_wrote() {
         npy.read_field("u", 3).unwrap()
     );
     assert_eq!(py["npy_meta"]["fields"][0]["name"], "u");
-    if let Some(x) = py.get("xarray") {
-        assert_eq!(x["u"], serde_json::json!(["sample", "t", "x", "y"]));
+    // xarray (installed in the venv, so never silently skipped).
+    assert_eq!(
+        py["xarray"]["u"],
+        serde_json::json!(["sample", "t", "x", "y"])
+    );
+    assert_eq!(py["xarray"]["a"], serde_json::json!(["sample", "x", "y"]));
+    assert_eq!(floats(&py["xarray_u"]), ds.read_field("u", 3).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "hdf5")]
+#[test]
+fn h5py_reads_the_pdebench_layout_ai4de_wrote() {
+    let Some(python) = venv_python() else {
+        return;
+    };
+    let dir = tempdir("python-h5");
+    let cases = [
+        (HeatTest::d1(), config(&[12], 5), Dtype::F32, "d1.h5"),
+        (HeatTest::d2(), config(&[6, 5], 4), Dtype::F64, "d2.h5"),
+    ];
+    let mut paths = Vec::new();
+    for (pde, cfg, dtype, name) in &cases {
+        let out = dir.join(name);
+        let mut o = GenerateOptions::new(5, out.clone());
+        o.format = Format::Hdf5;
+        o.dtype = *dtype;
+        o.seed = 9;
+        generate(pde, cfg, &o, &NoProgress).unwrap();
+        paths.push(out);
     }
+    let o = Command::new(&python)
+        .arg("-c")
+        .arg(H5_SCRIPT)
+        .args(&paths)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let py: Value = serde_json::from_slice(&o.stdout).unwrap();
+    eprintln!("h5py {}", py["h5py_version"]);
+
+    // 1-D, float32: `tensor` [N, nt, nx] and float64 coordinates, metadata attribute.
+    let d1 = open(&paths[0]).unwrap();
+    assert_eq!(
+        py["d1_keys"],
+        serde_json::json!(["t-coordinate", "tensor", "x-coordinate"])
+    );
+    assert_eq!(py["d1"]["tensor"]["shape"], serde_json::json!([5, 5, 12]));
+    assert_eq!(py["d1"]["tensor"]["dtype"], "float32");
+    assert_eq!(py["d1"]["x-coordinate"]["dtype"], "float64");
+    assert_eq!(py["d1"]["t-coordinate"]["shape"], serde_json::json!([5]));
+    let want = cases[0].0.sample(&cases[0].1, 9, 3).unwrap().fields[0].clone();
+    let want32: Vec<f64> = want.iter().map(|&v| v as f32 as f64).collect();
+    assert_eq!(floats(&py["d1_u3"]), want32);
+    assert_eq!(floats(&py["d1_u3"]), d1.read_field("u", 3).unwrap());
+    assert_eq!(floats(&py["d1_x"]), d1.coord("x").unwrap());
+    assert_eq!(floats(&py["d1_t"]), d1.coord("t").unwrap());
+    let m1 = &py["d1_meta"];
+    assert_eq!(m1["pde"], "heat-test-1d");
+    assert_eq!(m1["seed"], 9);
+    assert_eq!(m1["samples"], 5);
+    assert_eq!(m1["dtype"], "f32");
+    assert_eq!(m1["complete"], true);
+    assert_eq!(m1["params"]["nu"], 0.1);
+    assert_eq!(m1["ai4de_version"], env!("CARGO_PKG_VERSION"));
+
+    // 2-D, float64: one group per sample with `data` [nt, nx, ny, 1], `a` and `grid/{t,x,y}`.
+    let d2 = open(&paths[1]).unwrap();
+    assert_eq!(
+        py["d2_keys"],
+        serde_json::json!(["0000", "0001", "0002", "0003", "0004"])
+    );
+    assert_eq!(py["d2_group"], serde_json::json!(["a", "data", "grid"]));
+    assert_eq!(py["d2_grid"], serde_json::json!(["t", "x", "y"]));
+    assert_eq!(py["d2_data"]["shape"], serde_json::json!([4, 6, 5, 1]));
+    assert_eq!(py["d2_data"]["dtype"], "float64");
+    let want = cases[1].0.sample(&cases[1].1, 9, 3).unwrap();
+    assert_eq!(floats(&py["d2_u3"]), want.fields[0]);
+    assert_eq!(floats(&py["d2_a3"]), want.fields[1]);
+    assert_eq!(floats(&py["d2_u3"]), d2.read_field("u", 3).unwrap());
+    assert_eq!(floats(&py["d2_y"]), d2.coord("y").unwrap());
+    assert_eq!(py["d2_meta"]["pde"], "heat-test-2d");
+    assert_eq!(py["d2_meta"]["dtype"], "f64");
     std::fs::remove_dir_all(&dir).unwrap();
 }
