@@ -339,12 +339,28 @@ impl Hdf5Reader {
                 .into_iter()
                 .filter(|c| file.link_exists(&coord_name(c)))
                 .collect();
-            (
-                vec![json!({"name": "tensor", "dims": d, "shape": shape})],
-                shape[0],
-                ds.dtype().map_err(&e)?.size(),
-                coords,
-            )
+            let mut fields = vec![json!({"name": "tensor", "dims": d, "shape": shape})];
+            // Other per-sample arrays next to `tensor` (e.g. the permeability `nu` [N, x, y]
+            // of PDEBench's Darcy files): a root dataset with the same leading length that is
+            // not a coordinate. They have no time axis.
+            let mut extra = file.member_names().map_err(&e)?;
+            extra.sort();
+            for name in extra {
+                if name == "tensor" || name.ends_with("-coordinate") {
+                    continue;
+                }
+                let Ok(ds) = file.dataset(&name) else {
+                    continue;
+                };
+                let s = ds.shape();
+                if s.len() < 2 || s[0] != shape[0] {
+                    continue;
+                }
+                let mut d = vec!["sample"];
+                d.extend(&axes[1..s.len().min(4)]);
+                fields.push(json!({"name": name, "dims": d, "shape": s}));
+            }
+            (fields, shape[0], ds.dtype().map_err(&e)?.size(), coords)
         };
         let mut m = Map::new();
         m.insert("complete".into(), json!(true));
