@@ -95,6 +95,18 @@ def matched(ai_pts, peer_pts, key, floor):
     return rows
 
 
+def envelope(solvers, key, floor):
+    """ai4de's best method at each error level: the Pareto front of all ai4de points (method,
+    tolerance) above the floor, i.e. those that no other ai4de point beats in both error and
+    time. Returns the points (records, with the method in "solver"), sorted by decreasing error."""
+    pts = [p for m in AI4DE_ORDER for p in solvers.get(m, [])
+           if "error" in p and p["error"] > floor and p.get(key)]
+    front = [p for p in pts
+             if not any(q is not p and q["error"] <= p["error"] and q[key] <= p[key]
+                        and (q["error"] < p["error"] or q[key] < p[key]) for q in pts)]
+    return sorted(front, key=lambda p: -p["error"])
+
+
 def main():
     res_dir, docs_dir = sys.argv[1], sys.argv[2]
     rust = load(os.path.join(res_dir, "rust.json"))
@@ -154,10 +166,18 @@ def main():
         "SciPy `solve_ivp` defaults (keeps every step).")
     out("* All Rust solvers call the *same* right-hand-side code (`ai4de_ode::problems::*`), "
         "wrapped into each library's interface. Solver settings are each library's defaults "
-        "(ode_solvers' Dopri5/Dop853 use Hairer's controller constants; ai4de its PI controller).")
+        "(ode_solvers' Dopri5/Dop853 use Hairer's controller constants; ai4de its PI controller, with "
+        "Hairer's DOPRI5 gains for dp5 and the gains 0.7/k, 0.4/k otherwise).")
     out(f"* **f-evaluations**: {rust['f_evals']} (SciPy: `nfev`).")
     out(f"* **Overhead**: {rust['overhead_definition']}; the f loop is sampled round-robin with the "
         "solves.")
+    if "overhead_chain_definition" in rust:
+        out(f"* **Overhead against chained f**: {rust['overhead_chain_definition']}. Why both: in "
+            "the independent loop the out-of-order CPU starts evaluation i+1 while evaluation i is "
+            "still in flight, so its per-evaluation time is a throughput, shorter than the latency "
+            "that a sequence of RK stages pays (stage i+1's input needs stage i's output). On "
+            "small systems (3–4 equations, a few ns per f) that difference is a large part of the "
+            "\"overhead\"; on Pleiades (28 equations) it is small.")
     out("")
     out("### Problems and references")
     out("")
@@ -230,6 +250,32 @@ def main():
                 all_scipy_ok &= met
             s.setdefault("peers", {})[peer] = (mn, gm, mx, len(sp), min(spc) if spc else None,
                                                geomean(spc), max(spc) if spc else None, met)
+    # ai4de's best method at each error level (the Pareto envelope over all ai4de methods).
+    env_rows = {}
+    all_compiled_ok_env = True
+    for name, s in summary.items():
+        solvers = by[name]
+        env = envelope(solvers, "time_s", s["floor"])
+        env_c = envelope(solvers, "cpu_time_s", s["floor"])
+        for peer in PEERS:
+            if peer not in solvers:
+                continue
+            rows = matched(env, solvers[peer], "time_s", s["floor"])
+            rows_c = matched(env_c, solvers[peer], "cpu_time_s", s["floor"])
+            if not rows:
+                continue
+            sp = [r[2] for r in rows]
+            spc = [r[2] for r in rows_c]
+            if peer in COMPILED_PEERS:
+                met = min(sp) > 1.0
+                all_compiled_ok_env &= met
+            else:
+                met = min(sp) >= SCIPY_TARGET
+            methods = sorted({r[0]["solver"] for r in rows}, key=AI4DE_ORDER.index)
+            env_rows.setdefault(name, {})[peer] = (min(sp), geomean(sp), max(sp), len(sp),
+                                                   min(spc) if spc else None, geomean(spc),
+                                                   max(spc) if spc else None, met, methods)
+        s["envelope"] = env
     ov = [o for o in rust["overhead"]]
     ov_best = {o["problem"]: o for o in ov if summary.get(o["problem"], {}).get("best") == o["solver"]}
 
@@ -249,6 +295,24 @@ def main():
             tgt = "> 1× at every level" if peer in COMPILED_PEERS else f"≥ {SCIPY_TARGET:.0f}×"
             out(f"| {name} | {s['best']} | {peer} | {n} | {fmt_x(mn)} / {fmt_x(gm)} / {fmt_x(mx)} | "
                 f"{fmt_x(mnc)} / {fmt_x(gmc)} / {fmt_x(mxc)} | {tgt} | {'yes' if met else '**no**'} |")
+    out("")
+    out("**ai4de's best method at each error level** (what a user who picks the method by "
+        "tolerance gets, as DifferentialEquations.jl's default algorithm choice does): the "
+        "envelope of all ai4de methods, i.e. the (method, tolerance) points that no other ai4de "
+        "point beats in both error and time, each compared with the peer at its own error. "
+        "**The target \"faster than every compiled peer\" is judged on these rows**; the rows "
+        "above (one method for all levels) are the stricter reading, and their verdict is stated "
+        "under Targets too.")
+    out("")
+    out("| problem | ai4de methods on the envelope | peer | n | speedup min / gmean / max (wall) | (cpu) | target | met |")
+    out("|---|---|---|---|---|---|---|---|")
+    for name, peers in env_rows.items():
+        for peer, v in peers.items():
+            mn, gm, mx, n, mnc, gmc, mxc, met, methods = v
+            tgt = "> 1× at every level" if peer in COMPILED_PEERS else f"≥ {SCIPY_TARGET:.0f}×"
+            out(f"| {name} | {', '.join(m.split('/')[1] for m in methods)} | {peer} | {n} | "
+                f"{fmt_x(mn)} / {fmt_x(gm)} / {fmt_x(mx)} | {fmt_x(mnc)} / {fmt_x(gmc)} / "
+                f"{fmt_x(mxc)} | {tgt} | {'yes' if met else '**no**'} |")
     out("")
     out("Geometric-mean speedup of every ai4de method over each peer (wall; at matched error; "
         "`n/a`: fewer than 2 matched levels):")
@@ -295,14 +359,25 @@ def main():
     out("")
     out("Overhead = solve time / (f-evaluations × time of one f-evaluation alone). 1× would be a "
         f"solver that costs nothing but its f-evaluations; the target is < {OVERHEAD_TARGET}× for "
-        "ai4de.")
+        "ai4de. Two measures of \"f alone\" (see Method): **independent** (consecutive "
+        "evaluations in the timing loop do not depend on each other, so the CPU overlaps them) "
+        "and **chained** (each input depends on the previous output, as the stages of an RK step "
+        "do; one n-component multiply-add per evaluation included). The chained time is the "
+        "honest floor for a sequential stage chain; the independent one is the issue's original "
+        "definition and is kept as the target's measure. \"non-f per f-eval\" = time per "
+        "f-eval − chained f time: what the solver itself (stage arithmetic, error norm, control, "
+        "loop) costs per evaluation.")
     out("")
-    out("| problem | f alone (wall / cpu) | solver | f-evals | time per f-eval | overhead (wall) | (cpu) |")
-    out("|---|---|---|---|---|---|---|")
+    out("| problem | f alone: independent / chained (wall) | solver | f-evals | time per f-eval | overhead vs independent f (wall / cpu) | overhead vs chained f (wall / cpu) | non-f per f-eval |")
+    out("|---|---|---|---|---|---|---|---|")
     for o in ov:
-        out(f"| {o['problem']} | {o['f_eval_time_s'] * 1e9:.1f} / {o['f_eval_cpu_time_s'] * 1e9:.1f} ns | "
+        ch = o.get("f_eval_chain_time_s")
+        out(f"| {o['problem']} | {o['f_eval_time_s'] * 1e9:.1f} / "
+            + (f"{ch * 1e9:.1f} ns" if ch else "– ns") + " | "
             f"{o['solver']} | {int(o['f_evals'])} | {o['time_per_f_eval_s'] * 1e9:.1f} ns | "
-            f"{o['ratio']:.2f}× | {o['ratio_cpu']:.2f}× |")
+            f"{o['ratio']:.2f}× / {o['ratio_cpu']:.2f}× | "
+            + (f"{o['ratio_chain']:.2f}× / {o['ratio_chain_cpu']:.2f}×" if ch else "–") + " | "
+            + (f"{(o['time_per_f_eval_s'] - ch) * 1e9:.1f} ns" if ch else "–") + " |")
     out("")
 
     out("### Targets")
@@ -310,14 +385,34 @@ def main():
     ov_ai = [o for o in ov if o["library"] == "ai4de"]
     ov_ok_best = all(o["ratio"] < OVERHEAD_TARGET for o in ov_best.values())
     ov_ok_all = all(o["ratio"] < OVERHEAD_TARGET for o in ov_ai)
-    out(f"* Faster than every compiled peer at matched error on each problem (best method, every "
-        f"matched level): **{'met' if all_compiled_ok else 'not met'}**.")
-    out(f"* Overhead < {OVERHEAD_TARGET}× at 1e-8: best method per problem: "
-        f"**{'met' if ov_ok_best else 'not met'}** ("
+    out(f"* Faster than every compiled peer at matched error on each problem, judged on ai4de's "
+        f"best method at each error level (envelope rows): "
+        f"**{'met' if all_compiled_ok_env else 'not met'}**"
+        + ("" if all_compiled_ok_env else " (" + "; ".join(
+            f"{n} vs {p}: min {fmt_x(v[0])}" for n, ps in env_rows.items() for p, v in ps.items()
+            if p in COMPILED_PEERS and not v[7]) + ")")
+        + f". Stricter reading, one method per problem at every level: "
+        f"**{'met' if all_compiled_ok else 'not met'}**"
+        + ("" if all_compiled_ok else " (" + "; ".join(
+            f"{n} {s['best']} vs {p}: min {fmt_x(v[0])}" for n, s in summary.items()
+            for p, v in s.get("peers", {}).items() if p in COMPILED_PEERS and not v[7]) + ")")
+        + ".")
+    out(f"* Overhead < {OVERHEAD_TARGET}× at 1e-8, against f timed independently (the issue's "
+        f"definition): best method per problem: **{'met' if ov_ok_best else 'not met'}** ("
         + ", ".join(f"{p}: {o['solver']} {o['ratio']:.2f}×" for p, o in ov_best.items())
         + f"); all ai4de methods: **{'met' if ov_ok_all else 'not met'}** (range "
         + (f"{min(o['ratio'] for o in ov_ai):.2f}–{max(o['ratio'] for o in ov_ai):.2f}×" if ov_ai else "–")
         + ").")
+    if ov_ai and all("ratio_chain" in o for o in ov_ai):
+        ok_b = all(o["ratio_chain"] < OVERHEAD_TARGET for o in ov_best.values())
+        per = "; ".join(
+            f"{p}: {o['solver']} {o['ratio_chain']:.2f}× "
+            f"({'met' if o['ratio_chain'] < OVERHEAD_TARGET else 'not met'}; "
+            f"{(o['time_per_f_eval_s'] - o['f_eval_chain_time_s']) * 1e9:.1f} ns of non-f work per "
+            f"f-eval, {o['f_eval_chain_time_s'] * 1e9:.1f} ns chained f)"
+            for p, o in ov_best.items())
+        out(f"* The same against f timed as a chain: best method per problem: "
+            f"**{'met' if ok_b else 'not met'}** ({per}).")
     out(f"* At least {SCIPY_TARGET:.0f}× faster than SciPy at matched error: "
         f"**{'met' if all_scipy_ok else 'not met'}**.")
     out("")
