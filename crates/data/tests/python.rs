@@ -79,6 +79,22 @@ with h5py.File(d2, "r") as f:
 print(json.dumps(out))
 "#;
 
+/// Runs `script` with `paths` as arguments and parses the JSON it prints.
+fn run(python: &Path, script: &str, paths: &[PathBuf]) -> Value {
+    let o = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// The Python packages of the venv (h5py only when the `hdf5` feature is on).
 fn packages() -> Vec<&'static str> {
     let mut p = vec!["numpy", "zarr>=3", "xarray"];
@@ -170,18 +186,7 @@ fn numpy_and_zarr_read_what_ai4de_wrote() {
         generate(&pde, &cfg, &o, &NoProgress).unwrap();
         paths.push(out);
     }
-    let o = Command::new(&python)
-        .arg("-c")
-        .arg(SCRIPT)
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "python failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let py: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let py = run(&python, SCRIPT, &paths);
     eprintln!("zarr-python {}", py["zarr_version"]);
 
     // Zarr: shapes, dtypes, dimension names, attributes, values.
@@ -261,18 +266,7 @@ fn h5py_reads_the_pdebench_layout_ai4de_wrote() {
         generate(pde, cfg, &o, &NoProgress).unwrap();
         paths.push(out);
     }
-    let o = Command::new(&python)
-        .arg("-c")
-        .arg(H5_SCRIPT)
-        .args(&paths)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "python failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let py: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let py = run(&python, H5_SCRIPT, &paths);
     eprintln!("h5py {}", py["h5py_version"]);
 
     // 1-D, float32: `tensor` [N, nt, nx] and float64 coordinates, metadata attribute.
