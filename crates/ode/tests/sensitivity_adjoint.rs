@@ -82,10 +82,11 @@ fn continuous_adjoint_equals_forward_on_the_catalogue() {
     let nonstiff = [Method::Tsit5, Method::Dop853];
     // BDF's backward solve of ROBER's adjoint used to stop at its first step (step size
     // underflow) when each backward segment started from a fresh initial-step estimate; it
-    // starts from the forward step size now. On vdp1000 BDF's backward solve still fails
-    // (Newton failure at the start of the segment ending at t = 6.67): not understood yet.
+    // starts from the forward step size now. On vdp1000 BDF's backward solve failed (Newton
+    // failure at the start of the segment ending at t = 6.67) until BDF cut the step by 4
+    // instead of 2 after a Newton failure with a fresh Jacobian (0378c7a).
     let stiff_bdf = [Method::Rodas5P, Method::Radau5, Method::Bdf];
-    let stiff = [Method::Rodas5P, Method::Radau5];
+    let stiff = stiff_bdf;
     let cases: Vec<(&str, f64, &[Method])> = vec![
         ("decay", 2.0, &nonstiff),
         ("linear", 3.0, &nonstiff),
@@ -140,6 +141,40 @@ fn continuous_adjoint_equals_forward_on_the_catalogue() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The stiff continuous adjoint is as accurate as the tolerance: on ROBER after a Rodas5P
+/// forward pass the gradient agreed with forward sensitivities to only 5.9e-7 at rtol 1e-10
+/// (1e-5 at 1e-8) while the quintic Hermite trajectory used `f` and `J f` at the computed
+/// states (their error amplified by `h‖J‖`); whichever method solved the adjoint. With the
+/// cubic trajectory after implicit methods: ~2e-9. vdp1000 with BDF (forward and backward)
+/// used to fail with a Newton failure at t = 6.67.
+#[test]
+fn stiff_continuous_adjoint_is_as_accurate_as_the_tolerance() {
+    for (name, method, adjoint_method, bound) in [
+        ("rober", Method::Rodas5P, Method::Rodas5P, 2e-8),
+        ("rober", Method::Rodas5P, Method::Radau5, 2e-8),
+        ("rober", Method::Bdf, Method::Bdf, 2e-7),
+        ("vdp1000", Method::Bdf, Method::Bdf, 2e-6),
+        ("vdp1000", Method::Rodas5P, Method::Rodas5P, 1e-7),
+    ] {
+        let p = problems::get(name).unwrap();
+        let t_end = 10.0;
+        let loss = loss_for(&p, t_end);
+        let reference = forward_gradient(&p, t_end, &loss, Method::Radau5, 1e-12);
+        let g = ContinuousAdjoint::new(&p, (p.t0, t_end), &p.y0, &loss)
+            .method(method)
+            .adjoint_method(adjoint_method)
+            .rtol(1e-10)
+            .atol(1e-12)
+            .max_steps(1_000_000)
+            .run()
+            .unwrap_or_else(|e| panic!("{name} {method:?}/{adjoint_method:?}: {e}"));
+        let adjoint: Vec<f64> = g.dp.iter().chain(&g.dy0).copied().collect();
+        let e = rel_err(&adjoint, &reference);
+        println!("{name} {method:?}/{adjoint_method:?}: adjoint vs forward {e:.1e}");
+        assert!(e < bound, "{name} {method:?}/{adjoint_method:?}: {e:e}");
+    }
 }
 
 #[test]
@@ -234,14 +269,25 @@ fn running_cost_gradient() {
         let l = y0 * y0 * (e - 1.0) / (2.0 * lam);
         let dl = y0 * y0 * ((2.0 * t * e) / (2.0 * lam) - (e - 1.0) / (2.0 * lam * lam));
         let dy0 = 2.0 * y0 * (e - 1.0) / (2.0 * lam);
-        assert!((g.loss - l).abs() < 1e-9, "{method:?}: {} vs {l}", g.loss);
-        assert!(
-            (g.dp[0] - dl).abs() < 1e-8,
-            "{method:?}: {} vs {dl}",
-            g.dp[0]
+        // after an implicit method the forward trajectory is a cubic Hermite interpolant (see
+        // `stiff_continuous_adjoint_is_as_accurate_as_the_tolerance`): on this smooth problem
+        // its O(h⁴) error enters the quadrature of y²: 1.4e-9 absolute in L at rtol 1e-11
+        // (the gradient entries stay within 2e-9)
+        let (bl, bd) = if method == Method::Tsit5 {
+            (1e-9, 1e-8)
+        } else {
+            (5e-9, 1e-8)
+        };
+        println!(
+            "{method:?}: L err {:.1e}, dL/dlambda err {:.1e}, dL/dy0 err {:.1e}",
+            (g.loss - l).abs(),
+            (g.dp[0] - dl).abs(),
+            (g.dy0[0] - dy0).abs()
         );
+        assert!((g.loss - l).abs() < bl, "{method:?}: {} vs {l}", g.loss);
+        assert!((g.dp[0] - dl).abs() < bd, "{method:?}: {} vs {dl}", g.dp[0]);
         assert!(
-            (g.dy0[0] - dy0).abs() < 1e-8,
+            (g.dy0[0] - dy0).abs() < bd,
             "{method:?}: {} vs {dy0}",
             g.dy0[0]
         );

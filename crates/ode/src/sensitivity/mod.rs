@@ -81,7 +81,8 @@
 //!
 //! * [`ContinuousAdjoint`]: `λ' = −Jᵀλ − ∂g/∂y`, `μ' = −(∂f/∂p)ᵀλ − ∂g/∂p` solved backward by
 //!   any method (stiff ones included: the adjoint system's exact Jacobian is provided) against
-//!   the stored forward trajectory (quintic Hermite between accepted steps).
+//!   the stored forward trajectory (Hermite between accepted steps: quintic after explicit,
+//!   cubic after implicit methods).
 //! * [`DiscreteAdjoint`]: the exact gradient of an explicit Runge–Kutta method's computed
 //!   solution with its step sequence frozen (reverse sweep through each step's stages).
 //!
