@@ -55,7 +55,11 @@
 use crate::control::rms_norm;
 use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
-use crate::jacobian::JacobianEvaluator;
+use crate::jacobian::{Jacobian, JacobianEvaluator};
+use crate::krylov::{
+    Gmres, IdentityPreconditioner, JacobiPreconditioner, LinearSolverChoice, Preconditioner,
+    PreconditionerChoice,
+};
 use crate::linalg::LinearSolver;
 use crate::mass::MassMatrix;
 use crate::solution::{Solution, Stats};
@@ -139,11 +143,54 @@ struct Work {
     rtol: Vec<f64>,
 }
 
+/// The linear solver of the Newton iteration: LU of `W`, or preconditioned GMRES
+/// ([`crate::krylov`]).
+enum BdfLinear {
+    Direct(LinearSolver),
+    Krylov(Box<KrylovLinear>),
+}
+
+/// GMRES with its preconditioner and scratch (`n` each).
+struct KrylovLinear {
+    gmres: Gmres,
+    prec: Box<dyn Preconditioner>,
+    tol_factor: f64,
+    /// `c` of `W = c·M − J` the preconditioner was set up for.
+    c: f64,
+    weights: Vec<f64>,
+    mu: Vec<f64>,
+}
+
+impl BdfLinear {
+    /// Prepares solves with `W = c·M − J`: LU, or preconditioner set-up.
+    fn factorize<S: OdeSystem + ?Sized>(
+        &mut self,
+        sys: &S,
+        t: f64,
+        y: &[f64],
+        c: f64,
+        jac: &Jacobian,
+        stats: &mut Stats,
+    ) -> Result<(), OdeError> {
+        match self {
+            Self::Direct(lin) => lin.factorize(t, c, jac, stats),
+            Self::Krylov(k) => {
+                stats.prec_setups += 1;
+                k.prec.setup(t, y, c, Some(jac), sys.mass_matrix())?;
+                k.c = c;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The BDF method as a [`Stepper`].
 pub(crate) struct BdfStepper {
     w: Work,
     jac: JacobianEvaluator,
-    lin: LinearSolver,
+    lin: BdfLinear,
+    /// The last Newton failure came from GMRES: (iterations, residual).
+    gmres_failure: Option<(usize, f64)>,
     has_mass: bool,
     adaptive: bool,
     dir: f64,
@@ -190,8 +237,30 @@ impl BdfStepper {
             m.validate(n)?;
         }
         let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
-        let lin = LinearSolver::new(jac.jacobian(), mass)?;
         let o = &p.options;
+        let lin = match o.linear_solver {
+            LinearSolverChoice::Direct => {
+                BdfLinear::Direct(LinearSolver::new(jac.jacobian(), mass)?)
+            }
+            LinearSolverChoice::Gmres(g) => {
+                g.validate()?;
+                let prec: Box<dyn Preconditioner> = match g.preconditioner {
+                    PreconditionerChoice::Auto => sys
+                        .preconditioner()
+                        .unwrap_or_else(|| Box::new(JacobiPreconditioner::new(n))),
+                    PreconditionerChoice::Jacobi => Box::new(JacobiPreconditioner::new(n)),
+                    PreconditionerChoice::Identity => Box::new(IdentityPreconditioner),
+                };
+                BdfLinear::Krylov(Box::new(KrylovLinear {
+                    gmres: Gmres::new(n, g.restart, g.max_restarts),
+                    prec,
+                    tol_factor: g.tol_factor,
+                    c: f64::NAN,
+                    weights: vec![0.0; n],
+                    mu: vec![0.0; n],
+                }))
+            }
+        };
         let span = (p.t_end - p.t0).abs();
         let mut gamma = [0.0; MAX_ORDER + 2];
         let mut alpha = [0.0; MAX_ORDER + 2];
@@ -236,6 +305,7 @@ impl BdfStepper {
             },
             jac,
             lin,
+            gmres_failure: None,
             has_mass: mass.is_some_and(|m| !m.is_identity()),
             adaptive: o.dt.is_none(),
             dir: if p.t_end >= p.t0 { 1.0 } else { -1.0 },
@@ -307,6 +377,7 @@ impl BdfStepper {
         } else {
             None
         };
+        self.gmres_failure = None;
         w.corr.fill(0.0);
         w.y1.copy_from_slice(&w.y_pred);
         let inv_c = 1.0 / c;
@@ -335,7 +406,58 @@ impl BdfStepper {
             for ((r, &f), &m) in w.dy.iter_mut().zip(&w.f).zip(mt) {
                 *r = f - m * inv_c;
             }
-            self.lin.solve_in_place(&mut w.dy, stats);
+            match &mut self.lin {
+                BdfLinear::Direct(lin) => lin.solve_in_place(&mut w.dy, stats),
+                BdfLinear::Krylov(k) => {
+                    let KrylovLinear {
+                        gmres,
+                        prec,
+                        tol_factor,
+                        c: kc,
+                        weights,
+                        mu,
+                    } = &mut **k;
+                    let kc = *kc;
+                    for (wt, &s) in weights.iter_mut().zip(&w.scale) {
+                        *wt = 1.0 / s;
+                    }
+                    let jac = self.jac.jacobian();
+                    let tol = *tol_factor * self.newton_tol;
+                    let prec_solves = &mut stats.prec_solves;
+                    let out = gmres.solve(
+                        &mut w.dy,
+                        weights,
+                        tol,
+                        |u, out| {
+                            jac.mul_vec_into(u, out);
+                            match mass {
+                                Some(m) => {
+                                    m.apply_into(u, mu);
+                                    for (o, &x) in out.iter_mut().zip(mu.iter()) {
+                                        *o = kc * x - *o;
+                                    }
+                                }
+                                None => {
+                                    for (o, &x) in out.iter_mut().zip(u) {
+                                        *o = kc * x - *o;
+                                    }
+                                }
+                            }
+                        },
+                        |r| {
+                            prec.solve_in_place(r);
+                            *prec_solves += 1;
+                        },
+                    );
+                    stats.lin_solves += 1;
+                    stats.lin_iters += out.iterations;
+                    if !out.converged {
+                        stats.newton_iters += 1;
+                        self.gmres_failure = Some((out.iterations, out.residual));
+                        return (false, it + 1);
+                    }
+                }
+            }
             stats.newton_iters += 1;
             let norm = rms_norm(&w.dy, &w.scale);
             if !norm.is_finite() {
@@ -376,6 +498,14 @@ impl BdfStepper {
         stats.newton_failures += 1;
         self.newton_fail_run += 1;
         if !self.adaptive || self.newton_fail_run >= MAX_NEWTON_FAILURES {
+            if let Some((iterations, residual)) = self.gmres_failure {
+                return Err(OdeError::LinearSolverFailure {
+                    t,
+                    h,
+                    iterations,
+                    residual,
+                });
+            }
             return Err(OdeError::NewtonFailure {
                 t,
                 h,
@@ -573,7 +703,14 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for BdfStepper {
             }
             if self.lu_c != 1.0 / c {
                 self.lu_c = f64::NAN;
-                match self.lin.factorize(t, 1.0 / c, self.jac.jacobian(), stats) {
+                match self.lin.factorize(
+                    sys,
+                    t,
+                    &self.w.y_pred,
+                    1.0 / c,
+                    self.jac.jacobian(),
+                    stats,
+                ) {
                     Ok(()) => {
                         self.lu_c = 1.0 / c;
                         self.rate = 1.0;

@@ -46,6 +46,16 @@ pub enum OdeError {
     /// at `t` (each time with a fresh Jacobian, shrinking the step to `h`).
     #[error("Newton iteration failed to converge {failures} times in a row at t = {t} (h = {h:e}): the problem may be ill-posed, the DAE inconsistent, or the Jacobian wrong")]
     NewtonFailure { t: f64, h: f64, failures: u32 },
+    /// The Krylov linear solver (GMRES) did not reach its tolerance within its iterations, in
+    /// the last of the Newton failures that stopped the solve at `t` (step `h`): the
+    /// preconditioner is too weak for the problem (or `W` is nearly singular).
+    #[error("GMRES did not converge at t = {t} (h = {h:e}): weighted residual {residual:e} after {iterations} iterations; use a better preconditioner, a larger restart or the direct linear solver")]
+    LinearSolverFailure {
+        t: f64,
+        h: f64,
+        iterations: usize,
+        residual: f64,
+    },
     /// The state or its derivative became NaN or infinite.
     #[error("non-finite state at t = {t} (component {component}): the solution blew up or the right-hand side returned NaN/Inf")]
     NonFiniteState { t: f64, component: usize },

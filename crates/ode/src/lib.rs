@@ -7,8 +7,10 @@
 //! For stiff methods: [`jacobian`] evaluates `∂f/∂y` (analytic, dual numbers or coloured finite
 //! differences, dense or sparse), [`linalg`] forms and factorises iteration matrices
 //! `W = c·M − J` (real or complex, dense or sparse LU), [`mass`] holds constant mass matrices
-//! (index-1 DAEs) and [`sparsity`] Jacobian patterns and their column colouring. The capabilities
-//! they use are optional methods of [`OdeSystem`].
+//! (index-1 DAEs) and [`sparsity`] Jacobian patterns and their column colouring; [`krylov`] is the
+//! Newton–Krylov alternative to LU for BDF/NDF (preconditioned GMRES, e.g. with an FFT
+//! preconditioner for reaction–diffusion grids). The capabilities they use are optional methods
+//! of [`OdeSystem`].
 //!
 //! [`sensitivity`]: parametric systems `y' = f(t, y; p)` (the whole catalogue), forward
 //! sensitivities `∂y(t)/∂(p, y0)`, and continuous and discrete adjoints of scalar losses.
@@ -16,6 +18,7 @@
 
 pub mod error;
 pub mod jacobian;
+pub mod krylov;
 pub mod linalg;
 pub mod mass;
 pub mod methods;

@@ -24,6 +24,13 @@ pub struct Stats {
     pub newton_iters: usize,
     /// Steps rejected because the Newton iteration did not converge.
     pub newton_failures: usize,
+    /// Krylov (GMRES) iterations, each one product with `W` and one preconditioner solve
+    /// ([`crate::krylov`]; 0 with the direct linear solver).
+    pub lin_iters: usize,
+    /// Preconditioner set-ups (Krylov linear solver).
+    pub prec_setups: usize,
+    /// Preconditioner solves (Krylov linear solver).
+    pub prec_solves: usize,
 }
 
 /// An event that fired: which event function, where, and the state there.

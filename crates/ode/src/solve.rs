@@ -3,6 +3,7 @@
 use crate::bdf;
 use crate::error::OdeError;
 use crate::jacobian::JacobianOptions;
+use crate::krylov::LinearSolverChoice;
 use crate::methods::{
     Bs3, Dop853, Dp5, Euler, Method, Rk4, Rodas4, Rodas5P, Rosenbrock23, Tsit5, Vern7, Vern9,
 };
@@ -107,6 +108,8 @@ pub struct Options {
     /// How the stiff methods obtain `∂f/∂y`: source, dense/sparse storage, sparsity pattern,
     /// finite-difference scales.
     pub jacobian: JacobianOptions,
+    /// How BDF/NDF solve their linear systems: LU (default) or preconditioned GMRES.
+    pub linear_solver: LinearSolverChoice,
 }
 
 impl Default for Options {
@@ -123,6 +126,7 @@ impl Default for Options {
             q_min: 0.2,
             q_max: 10.0,
             jacobian: JacobianOptions::default(),
+            linear_solver: LinearSolverChoice::Direct,
         }
     }
 }
@@ -205,6 +209,14 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
         self.options.jacobian = options;
         self
     }
+    /// How the implicit methods solve `(c·M − J) x = b` (default
+    /// [`LinearSolverChoice::Direct`], LU): [`LinearSolverChoice::Gmres`] selects the
+    /// Newton–Krylov path of [`crate::krylov`], supported by [`Method::Bdf`] and [`Method::Ndf`]
+    /// only (other methods return [`OdeError::InvalidOption`]).
+    pub fn linear_solver(mut self, choice: LinearSolverChoice) -> Self {
+        self.options.linear_solver = choice;
+        self
+    }
     /// Initial step size magnitude (default: Hairer's automatic choice).
     pub fn h0(mut self, h0: f64) -> Self {
         self.options.h0 = Some(h0);
@@ -240,6 +252,18 @@ impl<'a, S: OdeSystem + ?Sized> Solve<'a, S> {
 
     /// Runs the integration.
     pub fn run(self) -> Result<Solution, OdeError> {
+        if let LinearSolverChoice::Gmres(g) = &self.options.linear_solver {
+            if !matches!(self.method, Method::Bdf | Method::Ndf) {
+                return Err(OdeError::InvalidOption {
+                    name: "linear_solver",
+                    reason: format!(
+                        "GMRES is supported by bdf and ndf only, not {:?}",
+                        self.method
+                    ),
+                });
+            }
+            g.validate()?;
+        }
         match self.method {
             Method::Tsit5 => rk::integrate::<Tsit5, S>(self),
             Method::Dp5 => rk::integrate::<Dp5, S>(self),

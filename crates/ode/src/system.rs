@@ -86,6 +86,14 @@ pub trait OdeSystem {
     fn linear_invariants(&self) -> Option<&[f64]> {
         None
     }
+
+    /// A preconditioner `P ≈ c·M − J` for the Newton–Krylov linear solver
+    /// ([`crate::krylov`], BDF/NDF with [`crate::krylov::LinearSolverChoice::Gmres`]): a fresh
+    /// instance per solve (it may own scratch buffers). Default `None` (the solver then uses the
+    /// diagonal of `W`).
+    fn preconditioner(&self) -> Option<Box<dyn crate::krylov::Preconditioner>> {
+        None
+    }
 }
 
 /// Forwards every method of [`OdeSystem`] through a pointer type.
@@ -128,6 +136,9 @@ macro_rules! forward_system {
             }
             fn linear_invariants(&self) -> Option<&[f64]> {
                 (**self).linear_invariants()
+            }
+            fn preconditioner(&self) -> Option<Box<dyn crate::krylov::Preconditioner>> {
+                (**self).preconditioner()
             }
         }
     };
@@ -290,6 +301,9 @@ impl<S: OdeSystem> OdeSystem for Structured<S> {
         self.invariants
             .as_deref()
             .or(self.inner.linear_invariants())
+    }
+    fn preconditioner(&self) -> Option<Box<dyn crate::krylov::Preconditioner>> {
+        self.inner.preconditioner()
     }
 }
 

@@ -64,3 +64,36 @@ fn mass_matrix_steps_allocate_nothing() {
     };
     check("dae", &sys, &[1.0, 0.0, 1.0], 2.0, 50.0, 1e-8);
 }
+
+/// The Newton–Krylov path (GMRES with the Brusselator's FFT preconditioner, sparse analytic
+/// Jacobian) allocates nothing per step either.
+#[test]
+fn gmres_steps_allocate_nothing() {
+    use ai4de_ode::krylov::{GmresOptions, LinearSolverChoice};
+    let sys = ai4de_ode::problems::Brusselator2d::new(8);
+    let y0 = sys.initial_state();
+    let count = |t_end: f64| {
+        let solve = Solve::new(&sys, (0.0, t_end), &y0)
+            .method(Method::Bdf)
+            .rtol(1e-8)
+            .atol(1e-8)
+            .linear_solver(LinearSolverChoice::Gmres(GmresOptions::default()))
+            .save_at(SaveAt::Final);
+        let before = allocations();
+        let sol = solve.run().expect("solves");
+        let after = allocations();
+        (after - before, sol.stats.accepted, sol.stats.lin_iters)
+    };
+    // the first solve builds the system's sparsity pattern (a `OnceLock`): not per step
+    count(0.01);
+    let (a_short, s_short, _) = count(0.01);
+    let (a_long, s_long, iters) = count(1.0);
+    assert!(
+        s_long > s_short + 50 && iters > 0,
+        "{s_short} vs {s_long} steps"
+    );
+    assert_eq!(
+        a_short, a_long,
+        "{s_short} steps: {a_short} allocations, {s_long}: {a_long}"
+    );
+}

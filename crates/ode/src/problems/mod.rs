@@ -98,7 +98,7 @@ pub use pleiades::{
 };
 pub use vdp::{VanDerPol, VDP_MU1_AMPLITUDE, VDP_MU1_PERIOD};
 
-pub use brusselator2d::Brusselator2d;
+pub use brusselator2d::{Brusselator2d, BrusselatorPreconditioner};
 pub use e5::{E5, E5_INVARIANT, E5_REFERENCE, E5_T_END, E5_Y0};
 pub use hires::{Hires, HIRES_REFERENCE, HIRES_T_END, HIRES_Y0};
 pub use orego::{Oregonator, OREGO_REFERENCE, OREGO_T_END, OREGO_Y0};
@@ -338,6 +338,9 @@ impl OdeSystem for System {
     }
     fn linear_invariants(&self) -> Option<&[f64]> {
         each_system!(self, s => s.linear_invariants())
+    }
+    fn preconditioner(&self) -> Option<Box<dyn crate::krylov::Preconditioner>> {
+        each_system!(self, s => s.preconditioner())
     }
 }
 
@@ -620,6 +623,9 @@ impl OdeSystem for Problem {
     }
     fn linear_invariants(&self) -> Option<&[f64]> {
         self.system.linear_invariants()
+    }
+    fn preconditioner(&self) -> Option<Box<dyn crate::krylov::Preconditioner>> {
+        self.system.preconditioner()
     }
 }
 
