@@ -353,9 +353,23 @@ static double now(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+static double median_of(const double *v, int n) {
+  if (n <= 0) return 0.0;
+  double *s = malloc(n * sizeof(double));
+  memcpy(s, v, n * sizeof(double));
+  qsort(s, n, sizeof(double), cmp);
+  double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+  free(s);
+  return m;
 }
 static void print_vec(const char *key, const double *v, int n) {
   printf("\"%s\": [", key);
@@ -398,12 +412,14 @@ int main(int argc, char **argv) {
   int flag = solve_once(rtol, atol, t_end, y, &st);
   double single = now() - t0;
   double *times = malloc((samples > 0 ? samples : 1) * sizeof(double));
+  double *cpu = malloc((samples > 0 ? samples : 1) * sizeof(double));
   for (int s = 0; s < samples; s++) {
     int batch = single > 0 ? (int)ceil(min_batch / single) : 1;
     if (batch < 1) batch = 1;
-    double a = now();
+    double a = now(), c = cpu_now();
     for (int b = 0; b < batch; b++) solve_once(rtol, atol, t_end, NULL, NULL);
     times[s] = (now() - a) / batch;
+    cpu[s] = (cpu_now() - c) / batch;
   }
   double *sorted = malloc((samples > 0 ? samples : 1) * sizeof(double));
   memcpy(sorted, times, samples * sizeof(double));
@@ -423,6 +439,8 @@ int main(int argc, char **argv) {
          P.name, ls, rtol, atol, t_end, flag, st.steps, st.nfe, st.nfels, st.nje, st.nsetups,
          st.netf, st.nncf, st.nni, single, med);
   print_vec("times_s", times, samples);
+  printf(", \"median_cpu_s\": %.6g, ", median_of(cpu, samples));
+  print_vec("cpu_s", cpu, samples);
   printf(", ");
   print_vec("y", y, n);
   printf("}\n");
