@@ -216,6 +216,11 @@ W("* CVODE: `CV_BDF`, default Newton, analytic Jacobian (dense `SUNLinSol_Dense`
 W("* The machine has 2 cores shared with other developers' compilations: absolute times move by "
   "tens of per cent between runs (CPU time less than wall time); all solvers of one problem run within "
   "minutes of each other.")
+W("* The ai4de binary of this run was built from branch commit 876c171, which is main's b33f2e5 plus "
+  "a declaration of ROBER's linear invariant y1 + y2 + y3 (not landed: the Rosenbrock projection onto "
+  "it, orthogonal in the Euclidean norm, costs Rodas5P/Rodas4 their 8th digit of y1 in the Test Set "
+  "check at atol 1e-16). The ROBER rows of the Rosenbrock methods include that projection; all other "
+  "rows are unaffected (BDF, NDF, Radau5 and every other problem do not use it).")
 W("* Missing: diffsol's BDF (optional, not wired in); CVODE with SPGMR and the FFT preconditioner. "
   "This run (2026-11-28 17:25, `--quick --with-128`): the peers' process was killed (out of memory, "
   "most likely SciPy LSODA densifying the 32 768² Jacobian) during `bruss2d_128`, so that problem has "
