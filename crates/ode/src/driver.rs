@@ -388,9 +388,6 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
     }
     let mut hits: Vec<(f64, usize)> = Vec::with_capacity(events.len());
     let mut non_finite_retries = 0u32;
-    // Loop invariants, tested once per step as plain flags.
-    let save_steps = o.save_at == SaveAt::Steps;
-    let fixed_step = o.dt.is_some();
 
     while dir * (t_end - t) > 0.0 {
         if stats.steps >= o.max_steps {
@@ -421,7 +418,7 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
             Step::NonFinite { h_retry, component } => {
                 stats.rejected += 1;
                 non_finite_retries += 1;
-                if fixed_step || non_finite_retries > 30 {
+                if o.dt.is_some() || non_finite_retries > 30 {
                     return Err(OdeError::NonFiniteState { t, component });
                 }
                 h = h_retry;
@@ -511,13 +508,13 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
             break;
         }
 
-        if save_steps {
+        if o.save_at == SaveAt::Steps {
             push(&mut sol, t1, stepper.y1());
         }
         let more = dir * (t_end - t1) > 0.0;
         stepper.accept(sys, t1, more, &mut stats)?;
         t = t1;
-        h = if fixed_step { h } else { h_next.min(h_max) };
+        h = if o.dt.is_some() { h } else { h_next.min(h_max) };
     }
 
     if sol.terminated_by.is_none() && (o.save_at == SaveAt::Final || sol.t.is_empty()) {

@@ -27,7 +27,6 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 5,
     embedded_order: 4,
     error_exponent: 5,
-    pi_gains: None,
     fsal: true,
     c: &[
         q!(0),
