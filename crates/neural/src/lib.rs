@@ -7,6 +7,7 @@
 
 pub use burn;
 
+pub mod allocator;
 pub mod backend;
 pub mod baseline;
 pub mod card;

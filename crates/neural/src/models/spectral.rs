@@ -56,43 +56,112 @@ impl RealDftBasis {
     }
 }
 
-/// Host copies of the complex DFT matrices along a non-last axis of a 2-D grid, for the kept
-/// wavenumbers `0..modes` and `n−modes..n` (the "two corners" of Li et al. 2021), both in
-/// left-multiplication form on real/imaginary parts stacked along the transformed axis.
+/// Host copies of the four truncated-DFT matrices of the point-major 2-D spectral convolution
+/// (`SpectralConv2d` in `fno.rs`), for one grid `nx × ny` and modes `(m1, m2)`.
+///
+/// The activations are `[ny, nx, b·c]` (rows ordered y, x, sample). The transform runs along y
+/// first (a real DFT keeping `ky ∈ 0..m2`, one GEMM over everything else), then along x (a
+/// complex DFT keeping the two corners `kx ∈ 0..m1 ∪ nx−m1..nx`, a GEMM batched over the `m2`
+/// wavenumbers `ky`): y first because it shrinks the data most cheaply (`2·m2` real rows out of
+/// `ny` against `4·m1` out of `2·nx` for x), so the second transform only sees `2·m2/ny` of the
+/// activations. Real and imaginary parts are interleaved so that every intermediate is a plain
+/// reshape of the previous GEMM's output (no transposes of activations).
 #[derive(Debug)]
-pub(crate) struct ComplexDftBasis {
-    /// `[2K, 2n]` with `K = 2·modes`: `[Br; Bi] = forward · [Ar; Ai]`, that is
-    /// `B_q = (1/n) Σ_j A_j e^{−2πi j k_q/n}`, or `Br = C Ar + S Ai`, `Bi = −S Ar + C Ai`.
-    pub(crate) forward: Vec<f32>,
-    /// `[2n, 2K]`: `[yr; yi] = inverse · [Br; Bi]`, `y_j = Σ_q B_q e^{2πi j k_q/n}` (no scaling).
-    pub(crate) inverse: Vec<f32>,
+pub(crate) struct Dft2dBasis {
+    /// `[2·m2, ny]`: row `2k` holds `cos(2πjk/ny)/ny`, row `2k + 1` holds `−sin(2πjk/ny)/ny`
+    /// (real and imaginary part of `rfft/ny` at `ky = k`).
+    pub(crate) forward_y: Vec<f32>,
+    /// `[4·m1, 2·nx]` with `K = 2·m1` kept wavenumbers `k_q`: rows `(q, re/im)`, columns
+    /// `(re/im, x)`; `B_q = (1/nx) Σ_j A_j e^{−2πi j k_q/nx}`, i.e. row `2q` is `[C_q | S_q]` and
+    /// row `2q + 1` is `[−S_q | C_q]` with `C = cos/nx`, `S = sin/nx`.
+    pub(crate) forward_x: Vec<f32>,
+    /// `[2·nx, 4·m1]`: rows `(re/im, x)`, columns `(q, re/im)`; `y_j = Σ_q B_q e^{2πi j k_q/nx}`
+    /// (no scaling).
+    pub(crate) inverse_x: Vec<f32>,
+    /// `[ny, 2·m2]`: columns `(k, re/im)`, `c_k cos(2πjk/ny)` and `−c_k sin(2πjk/ny)` with
+    /// `c_0 = 1`, `c_k = 2` otherwise (the inverse real DFT, `numpy.fft.irfft` times `ny`).
+    pub(crate) inverse_y: Vec<f32>,
 }
 
-impl ComplexDftBasis {
-    fn new(n: usize, modes: usize) -> Self {
-        let kk = 2 * modes;
-        let mut forward = vec![0.0_f32; 2 * kk * 2 * n];
-        let mut inverse = vec![0.0_f32; 2 * n * 2 * kk];
-        let inv_n = 1.0 / n as f64;
-        let wavenumbers = (0..modes).chain(n - modes..n);
-        for (q, k) in wavenumbers.enumerate() {
-            for j in 0..n {
-                let theta = 2.0 * PI * ((j * k) % n) as f64 * inv_n;
-                let (s, c) = theta.sin_cos();
-                let (cf, sf) = ((c * inv_n) as f32, (s * inv_n) as f32);
-                let row = 2 * n;
-                forward[q * row + j] = cf;
-                forward[q * row + n + j] = sf;
-                forward[(kk + q) * row + j] = -sf;
-                forward[(kk + q) * row + n + j] = cf;
-                let row = 2 * kk;
-                inverse[j * row + q] = c as f32;
-                inverse[j * row + kk + q] = -s as f32;
-                inverse[(n + j) * row + q] = s as f32;
-                inverse[(n + j) * row + kk + q] = c as f32;
+impl Dft2dBasis {
+    fn new(nx: usize, ny: usize, m1: usize, m2: usize) -> Self {
+        let mut forward_y = vec![0.0_f32; 2 * m2 * ny];
+        let mut inverse_y = vec![0.0_f32; ny * 2 * m2];
+        let inv_ny = 1.0 / ny as f64;
+        for k in 0..m2 {
+            let c = if k == 0 || 2 * k == ny { 1.0 } else { 2.0 };
+            for j in 0..ny {
+                // jk mod n in integers keeps the angle in [0, 2π) at full accuracy.
+                let theta = 2.0 * PI * ((j * k) % ny) as f64 * inv_ny;
+                let (s, co) = theta.sin_cos();
+                forward_y[2 * k * ny + j] = (co * inv_ny) as f32;
+                forward_y[(2 * k + 1) * ny + j] = (-s * inv_ny) as f32;
+                inverse_y[j * 2 * m2 + 2 * k] = (c * co) as f32;
+                inverse_y[j * 2 * m2 + 2 * k + 1] = (-c * s) as f32;
             }
         }
-        Self { forward, inverse }
+        let kk = 2 * m1;
+        let mut forward_x = vec![0.0_f32; 2 * kk * 2 * nx];
+        let mut inverse_x = vec![0.0_f32; 2 * nx * 2 * kk];
+        let inv_nx = 1.0 / nx as f64;
+        for (q, k) in (0..m1).chain(nx - m1..nx).enumerate() {
+            for j in 0..nx {
+                let theta = 2.0 * PI * ((j * k) % nx) as f64 * inv_nx;
+                let (s, c) = theta.sin_cos();
+                let (cf, sf) = ((c * inv_nx) as f32, (s * inv_nx) as f32);
+                let row = 2 * nx;
+                forward_x[2 * q * row + j] = cf;
+                forward_x[2 * q * row + nx + j] = sf;
+                forward_x[(2 * q + 1) * row + j] = -sf;
+                forward_x[(2 * q + 1) * row + nx + j] = cf;
+                let row = 2 * kk;
+                inverse_x[j * row + 2 * q] = c as f32;
+                inverse_x[j * row + 2 * q + 1] = -s as f32;
+                inverse_x[(nx + j) * row + 2 * q] = s as f32;
+                inverse_x[(nx + j) * row + 2 * q + 1] = c as f32;
+            }
+        }
+        Self {
+            forward_y,
+            forward_x,
+            inverse_x,
+            inverse_y,
+        }
+    }
+}
+
+/// The matrices of a [`Dft2dBasis`] as tensors on one device.
+#[derive(Debug, Clone)]
+pub(crate) struct Dft2dTensors {
+    /// `[2·m2, ny]`.
+    pub(crate) forward_y: Tensor<2>,
+    /// `[1, 4·m1, 2·nx]` (broadcast over the `m2` wavenumbers `ky`).
+    pub(crate) forward_x: Tensor<3>,
+    /// `[1, 2·nx, 4·m1]`.
+    pub(crate) inverse_x: Tensor<3>,
+    /// `[ny, 2·m2]`.
+    pub(crate) inverse_y: Tensor<2>,
+}
+
+impl Dft2dTensors {
+    pub(crate) fn new(
+        basis: &Dft2dBasis,
+        (nx, ny, m1, m2): (usize, usize, usize, usize),
+        device: &Device,
+    ) -> Self {
+        let kk = 2 * m1;
+        let t2 = |v: &[f32], shape: [usize; 2]| {
+            Tensor::<2>::from_data(TensorData::new(v.to_vec(), shape), device)
+        };
+        let t3 = |v: &[f32], shape: [usize; 3]| {
+            Tensor::<3>::from_data(TensorData::new(v.to_vec(), shape), device)
+        };
+        Self {
+            forward_y: t2(&basis.forward_y, [2 * m2, ny]),
+            forward_x: t3(&basis.forward_x, [1, 2 * kk, 2 * nx]),
+            inverse_x: t3(&basis.inverse_x, [1, 2 * nx, 2 * kk]),
+            inverse_y: t2(&basis.inverse_y, [ny, 2 * m2]),
+        }
     }
 }
 
@@ -100,12 +169,12 @@ impl ComplexDftBasis {
 ///
 /// Built lazily the first time a grid size is seen, so that a model trained at one resolution
 /// evaluates at another without any set-up call.
-type BasisMap<T> = Arc<Mutex<HashMap<(usize, usize), Arc<T>>>>;
+type BasisMap<K, T> = Arc<Mutex<HashMap<K, Arc<T>>>>;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DftCache {
-    real: BasisMap<RealDftBasis>,
-    complex: BasisMap<ComplexDftBasis>,
+    real: BasisMap<(usize, usize), RealDftBasis>,
+    two_d: BasisMap<(usize, usize, usize, usize), Dft2dBasis>,
 }
 
 impl DftCache {
@@ -118,10 +187,11 @@ impl DftCache {
             .clone()
     }
 
-    pub(crate) fn complex(&self, n: usize, modes: usize) -> Arc<ComplexDftBasis> {
-        let mut map = self.complex.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry((n, modes))
-            .or_insert_with(|| Arc::new(ComplexDftBasis::new(n, modes)))
+    /// The point-major 2-D basis of an `nx × ny` grid keeping `(m1, m2)` modes.
+    pub(crate) fn two_d(&self, nx: usize, ny: usize, m1: usize, m2: usize) -> Arc<Dft2dBasis> {
+        let mut map = self.two_d.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry((nx, ny, m1, m2))
+            .or_insert_with(|| Arc::new(Dft2dBasis::new(nx, ny, m1, m2)))
             .clone()
     }
 }
@@ -139,25 +209,6 @@ pub(crate) fn real_dft_tensors(
     );
     let g = Tensor::from_data(
         TensorData::new(basis.inverse.clone(), [n, 2 * modes]),
-        device,
-    );
-    (f, g)
-}
-
-/// The complex-DFT matrices of one grid size as tensors: `(forward [4m, 2n], inverse [2n, 4m])`.
-pub(crate) fn complex_dft_tensors(
-    basis: &ComplexDftBasis,
-    n: usize,
-    modes: usize,
-    device: &Device,
-) -> (Tensor<2>, Tensor<2>) {
-    let kk = 2 * modes;
-    let f = Tensor::from_data(
-        TensorData::new(basis.forward.clone(), [2 * kk, 2 * n]),
-        device,
-    );
-    let g = Tensor::from_data(
-        TensorData::new(basis.inverse.clone(), [2 * n, 2 * kk]),
         device,
     );
     (f, g)
