@@ -143,8 +143,15 @@ fn casadi_vdp(kind: ControlKind, mode: AdjointMode) -> DesignProblem<VanDerPolCo
 
 #[test]
 fn van_der_pol_is_driven_to_rest() {
+    // gtol a few times the gradient's own accuracy: at rtol 1e-10 the adjoint gradient is good
+    // to about 1e-7 relative to its starting size ~10, i.e. ~1e-6 absolute, and the stopping
+    // test is pg ≤ gtol·|J| ≈ 3e-6 × 2.93. A gtol at or below the gradient's accuracy (1e-7
+    // here before) asks for digits the gradient does not have: the optimiser then spends its
+    // iterations on line searches that only see the cost's noise, and whether it meets the
+    // test within its budget depends on the solver's step sequence to the last bit (a one-ulp
+    // change of the step-size controller's rejection factor turned 98 iterations into 500).
     let opts = ProjectedLbfgsOptions {
-        gtol: 1e-7,
+        gtol: 3e-6,
         ..ProjectedLbfgsOptions::default()
     };
     let mut results = Vec::new();
@@ -219,8 +226,17 @@ fn van_der_pol_is_driven_to_rest() {
 
 #[test]
 fn piecewise_linear_control_is_not_worse_than_constant_at_the_optimum() {
-    // the same problem with a continuous, piecewise-linear control (21 node values)
-    let opts = ProjectedLbfgsOptions::default();
+    // the same problem with a continuous, piecewise-linear control (21 node values); gtol as in
+    // `van_der_pol_is_driven_to_rest`. Single shooting over ten time units of an unstable
+    // oscillator is ill-conditioned and L-BFGS converges linearly here: the cost is within 1e-8
+    // of its final value after ~200 iterations, and the projected gradient reached the stopping
+    // test after ~340 iterations (420–470 with gtol 1e-6, depending on the solver's step
+    // sequence), so the iteration budget is larger than the default 500.
+    let opts = ProjectedLbfgsOptions {
+        gtol: 3e-6,
+        max_iterations: 2000,
+        ..ProjectedLbfgsOptions::default()
+    };
     let mut d = casadi_vdp(ControlKind::PiecewiseLinear, AdjointMode::Continuous);
     let res = d.optimize(&vec![0.0; d.n_design()], &opts).unwrap();
     let rest = res.y_final.iter().map(|v| v * v).sum::<f64>().sqrt();
