@@ -80,6 +80,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if matches!(
+        cli.command,
+        Command::Train(_) | Command::Eval(_) | Command::Predict(_) | Command::Compare(_)
+    ) && std::env::var("AI4DE_MALLOC").as_deref() != Ok("system")
+    {
+        // Neural training and inference free and reallocate the same large tensors every
+        // step; keep them in the process instead of page-faulting them in again (system time
+        // was a quarter of a Darcy epoch's CPU time; bench/neural/RESULTS.md). AI4DE_MALLOC=system
+        // keeps glibc's defaults, for comparison.
+        ai4de_neural::allocator::retain_freed_memory();
+    }
     let result = match cli.command {
         Command::Problems(args) => commands::problems::run(&args),
         Command::Methods => commands::problems::methods(),
