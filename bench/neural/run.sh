@@ -64,7 +64,8 @@ for name in rows:  # every run's numbers, to see the spread
 for name in rows:
     print(f"{name:16s} {rows[name][0]['params']:>8s} " + " ".join(f"{med(name, k):16.2f}" for k in keys))
 for other in [n for n in rows if n != "ai4de"]:
-    print(f"ratio ai4de/{other}: " + "  ".join(f"{k}={med('ai4de', k) / med(other, k):.2f}" for k in keys))
+    ratio = lambda k: f"{med('ai4de', k) / med(other, k):.2f}" if med(other, k) > 0 else "n/a"
+    print(f"ratio ai4de/{other}: " + "  ".join(f"{k}={ratio(k)}" for k in keys))
 PY
   rm -f "$log"
 done
