@@ -10,6 +10,8 @@ pub struct PiController {
     pub safety: f64,
     pub q_min: f64,
     pub q_max: f64,
+    /// `1/k`, the exponent of a rejected step's retry factor.
+    k_inv: f64,
     /// `ln(err_prev)`: the two powers are one `exp` of a combination of logarithms.
     ln_err_prev: f64,
     /// After a rejection the next accepted step may not grow.
@@ -22,12 +24,20 @@ impl PiController {
         Self {
             beta1: 0.7 / k,
             beta2: 0.4 / k,
+            k_inv: 1.0 / k,
             safety,
             q_min,
             q_max,
             ln_err_prev: 1e-4f64.ln(),
             last_rejected: false,
         }
+    }
+
+    /// The same controller with the gains `(β1, β2)` instead of `(0.7/k, 0.4/k)`.
+    pub fn with_gains(mut self, (beta1, beta2): (f64, f64)) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
     }
 
     /// Forgets the error history (after a switch of method).
@@ -57,8 +67,7 @@ impl PiController {
         if !err.is_finite() {
             return self.q_min;
         }
-        let k_inv = self.beta1 / 0.7;
-        (self.safety * err.powf(-k_inv)).clamp(self.q_min, 1.0)
+        (self.safety * err.powf(-self.k_inv)).clamp(self.q_min, 1.0)
     }
 }
 

@@ -388,6 +388,9 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
     }
     let mut hits: Vec<(f64, usize)> = Vec::with_capacity(events.len());
     let mut non_finite_retries = 0u32;
+    // Loop invariants, tested once per step as plain flags.
+    let save_steps = o.save_at == SaveAt::Steps;
+    let fixed_step = o.dt.is_some();
 
     while dir * (t_end - t) > 0.0 {
         if stats.steps >= o.max_steps {
@@ -418,7 +421,7 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
             Step::NonFinite { h_retry, component } => {
                 stats.rejected += 1;
                 non_finite_retries += 1;
-                if o.dt.is_some() || non_finite_retries > 30 {
+                if fixed_step || non_finite_retries > 30 {
                     return Err(OdeError::NonFiniteState { t, component });
                 }
                 h = h_retry;
@@ -508,13 +511,13 @@ pub(crate) fn drive<S: OdeSystem + ?Sized, St: Stepper<S>>(
             break;
         }
 
-        if o.save_at == SaveAt::Steps {
+        if save_steps {
             push(&mut sol, t1, stepper.y1());
         }
         let more = dir * (t_end - t1) > 0.0;
         stepper.accept(sys, t1, more, &mut stats)?;
         t = t1;
-        h = if o.dt.is_some() { h } else { h_next.min(h_max) };
+        h = if fixed_step { h } else { h_next.min(h_max) };
     }
 
     if sol.terminated_by.is_none() && (o.save_at == SaveAt::Final || sol.t.is_empty()) {

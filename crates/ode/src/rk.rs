@@ -423,7 +423,13 @@ pub(crate) fn stepper<M: ExplicitRk, S: OdeSystem + ?Sized>(
             atol: (0..n).map(|i| o.atol.get(i)).collect(),
             rtol: (0..n).map(|i| o.rtol.get(i)).collect(),
         },
-        ctrl: PiController::new(tab.error_exponent, o.safety, o.q_min, o.q_max),
+        ctrl: {
+            let c = PiController::new(tab.error_exponent, o.safety, o.q_min, o.q_max);
+            match tab.pi_gains {
+                Some(g) => c.with_gains(g),
+                None => c,
+            }
+        },
         adaptive: tab.is_adaptive() && o.dt.is_none(),
         dir: if p.t_end >= p.t0 { 1.0 } else { -1.0 },
         span,

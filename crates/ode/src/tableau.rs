@@ -65,6 +65,11 @@ pub struct ButcherTableau {
     /// The error estimate scales like `h^error_exponent`; the step-size controller uses
     /// `1 / error_exponent` as its exponent (5 for a 5(4) pair, 8 for DOP853's combined estimate).
     pub error_exponent: u32,
+    /// Gains `(β1, β2)` of the PI step-size controller for this method,
+    /// `h_new = h·safety·err^(−β1)·err_prev^(β2)`; `None`: `β1 = 0.7/k`, `β2 = 0.4/k` with
+    /// `k = error_exponent` (Hairer & Wanner, *Solving ODEs II*, §IV.2; OrdinaryDiffEq.jl's
+    /// default). Methods whose authors' codes tuned their own set them here.
+    pub pi_gains: Option<(f64, f64)>,
     /// First same as last: the last stage is `f(t + h, y1)`.
     pub fsal: bool,
     /// Nodes `c_i`, one per stage.
@@ -109,5 +114,36 @@ impl ButcherTableau {
     /// Total number of stages the interpolant uses.
     pub const fn dense_stages(&self) -> usize {
         self.c.len() + self.dense.extra_c.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Method;
+
+    /// The generic stepper reads `b`, `e` and `e3` at every stage index and unrolls at most 16
+    /// stages: every built-in tableau must have these shapes.
+    #[test]
+    fn weight_rows_have_one_entry_per_stage() {
+        for m in Method::ALL {
+            let t = m.tableau();
+            let s = t.stages();
+            assert!((1..=16).contains(&s), "{}: {s} stages", t.name);
+            assert_eq!(t.a.len(), s, "{}: rows of a", t.name);
+            for (i, row) in t.a.iter().enumerate() {
+                assert_eq!(row.len(), i, "{}: row {i} of a", t.name);
+            }
+            assert_eq!(t.b.len(), s, "{}: b", t.name);
+            assert!(t.e.is_empty() || t.e.len() == s, "{}: e", t.name);
+            assert!(t.e3.is_empty() || t.e3.len() == s, "{}: e3", t.name);
+            assert!(
+                t.e3.is_empty() || !t.e.is_empty(),
+                "{}: e3 without e",
+                t.name
+            );
+            if let Some((b1, b2)) = t.pi_gains {
+                assert!(b1 > 0.0 && b2 >= 0.0 && b2 < b1, "{}: PI gains", t.name);
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 3,
     embedded_order: 2,
     error_exponent: 3,
+    pi_gains: None,
     fsal: true,
     c: &[q!(0), q!(1 / 2), q!(3 / 4), q!(1)],
     a: &[

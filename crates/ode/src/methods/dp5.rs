@@ -21,6 +21,9 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 5,
     embedded_order: 4,
     error_exponent: 5,
+    // Hairer's DOPRI5: β = 0.04, α = 1/5 − 0.75β (HNW I, §II.4, and the code's defaults;
+    // OrdinaryDiffEq.jl's DP5 uses the same).
+    pi_gains: Some((0.17, 0.04)),
     fsal: true,
     c: &[
         q!(0),

@@ -8,6 +8,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 1,
     embedded_order: 0,
     error_exponent: 0,
+    pi_gains: None,
     fsal: false,
     c: &[q!(0)],
     a: &[&[]],

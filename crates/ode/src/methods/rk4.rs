@@ -12,6 +12,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 4,
     embedded_order: 0,
     error_exponent: 0,
+    pi_gains: None,
     fsal: false,
     c: &[q!(0), q!(1 / 2), q!(1 / 2), q!(1)],
     a: &[

@@ -27,6 +27,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 5,
     embedded_order: 4,
     error_exponent: 5,
+    pi_gains: None,
     fsal: true,
     c: &[
         q!(0),

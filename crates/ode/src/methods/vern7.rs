@@ -26,6 +26,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 7,
     embedded_order: 6,
     error_exponent: 7,
+    pi_gains: None,
     fsal: false,
     c: &[
         q!(0),

@@ -22,6 +22,7 @@ pub const TABLEAU: ButcherTableau = ButcherTableau {
     order: 9,
     embedded_order: 8,
     error_exponent: 9,
+    pi_gains: None,
     fsal: false,
     c: &[
         q!(0),
