@@ -101,6 +101,10 @@ impl RkTape {
         let adaptive = tab.is_adaptive() && o.dt.is_none();
         let h_max = o.h_max.unwrap_or(span).min(span);
         let mut ctrl = PiController::new(tab.error_exponent, o.safety, o.q_min, o.q_max);
+        if let Some(gains) = tab.pi_gains {
+            // The method's own gains, as the forward solve uses them (rk.rs).
+            ctrl = ctrl.with_gains(gains);
+        }
 
         sys.rhs(t0, y0, &mut self.k[..n]);
         self.stats.f_evals += 1;
