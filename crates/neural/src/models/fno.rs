@@ -667,6 +667,31 @@ mod tests {
         t.into_data().try_to_vec::<f32>().expect("f32 tensor")
     }
 
+    /// Saves `model` as safetensors under `name`, loads the file into `fresh` (a model of the
+    /// same config with other random weights, whose outputs must differ first) and checks that
+    /// the loaded model's outputs equal the saved one's bit for bit.
+    fn assert_safetensors_round_trip<M: ModuleSnapshot>(
+        name: &str,
+        model: &M,
+        mut fresh: M,
+        forward: impl Fn(&M) -> Vec<f32>,
+    ) {
+        let y = forward(model);
+        let dir = std::env::temp_dir().join(format!("ai4de-neural-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.safetensors"));
+        model
+            .save_into(&mut SafetensorsStore::from_file(&path))
+            .unwrap();
+        assert_ne!(forward(&fresh), y);
+        let result = fresh
+            .load_from(&mut SafetensorsStore::from_file(&path))
+            .unwrap();
+        assert!(result.is_success(), "{result:?}");
+        assert_eq!(forward(&fresh), y);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     fn small_config(grid: bool) -> Fno1dConfig {
         Fno1dConfig {
             in_channels: 2,
@@ -889,24 +914,11 @@ mod tests {
         let cfg = small_config(true);
         let model = cfg.init(&device).unwrap();
         let x = Tensor::<3>::random([3, 2, 32], Distribution::Uniform(-1.0, 1.0), &device);
-        let y = to_vec(model.forward(x.clone()).unwrap());
-
-        let dir = std::env::temp_dir().join(format!("ai4de-neural-fno-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("fno1d.safetensors");
-        model
-            .save_into(&mut SafetensorsStore::from_file(&path))
-            .unwrap();
-        // A fresh model with other random weights, then the saved ones loaded into it.
         device.seed(6);
-        let mut loaded = cfg.init(&device).unwrap();
-        assert_ne!(to_vec(loaded.forward(x.clone()).unwrap()), y);
-        let result = loaded
-            .load_from(&mut SafetensorsStore::from_file(&path))
-            .unwrap();
-        assert!(result.is_success(), "{result:?}");
-        assert_eq!(to_vec(loaded.forward(x).unwrap()), y);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let fresh = cfg.init(&device).unwrap();
+        assert_safetensors_round_trip("fno1d", &model, fresh, |m| {
+            to_vec(m.forward(x.clone()).unwrap())
+        });
     }
 
     /// A band-limited input sampled at `n`: a few low Fourier modes, `in_channels` channels.
@@ -1285,22 +1297,11 @@ mod tests {
         let cfg = small_config_2d(true, 1);
         let model = cfg.init(&device).unwrap();
         let x = Tensor::<4>::random([2, 2, 10, 9], Distribution::Uniform(-1.0, 1.0), &device);
-        let y = to_vec(model.forward(x.clone()).unwrap());
-        let dir = std::env::temp_dir().join(format!("ai4de-neural-fno2d-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("fno2d.safetensors");
-        model
-            .save_into(&mut SafetensorsStore::from_file(&path))
-            .unwrap();
         device.seed(32);
-        let mut loaded = cfg.init(&device).unwrap();
-        assert_ne!(to_vec(loaded.forward(x.clone()).unwrap()), y);
-        let result = loaded
-            .load_from(&mut SafetensorsStore::from_file(&path))
-            .unwrap();
-        assert!(result.is_success(), "{result:?}");
-        assert_eq!(to_vec(loaded.forward(x).unwrap()), y);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let fresh = cfg.init(&device).unwrap();
+        assert_safetensors_round_trip("fno2d", &model, fresh, |m| {
+            to_vec(m.forward(x.clone()).unwrap())
+        });
     }
 
     /// A few Adam steps on a linear operator that one Fourier layer represents exactly (a shift
