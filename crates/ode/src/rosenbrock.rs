@@ -16,11 +16,18 @@
 //!   `atol + rtol·max(|y|, |y1|)` as in `RODAS`.
 //!
 //! * a system that declares linear invariants ([`OdeSystem::linear_invariants`]) has every
-//!   accepted `y1` projected back onto them, `y1 ← y1 − Q Qᵀ (y1 − y)` with `Q` an orthonormal
-//!   basis of the invariants: the rounding of `J` (`wᵀ J = 0` holds only to `ε·|J|`) otherwise
-//!   drifts the solution along them by `≈ hγ·ε·‖J‖·|u|` per stage — harmless on most problems,
-//!   fatal on E5 (see there). Radau5 and BDF need no projection (their steps are Newton
-//!   solutions of equations in `f`).
+//!   accepted `y1` projected back onto them: the rounding of `J` (`wᵀ J = 0` holds only to
+//!   `ε·|J|`) otherwise drifts the solution along them by `≈ hγ·ε·‖J‖·|u|` per stage — harmless
+//!   on most problems, fatal on E5 (see there). The projection is the smallest correction in the
+//!   error norm of the step ([`project_weighted`]): `min Σ (δᵢ/sᵢ)²` subject to
+//!   `Q (y1 − δ) = Q y`, `sᵢ = atolᵢ + rtolᵢ·max(|yᵢ|, |y1ᵢ|)`, i.e.
+//!   `δ = S² Qᵀ (Q S² Qᵀ)⁻¹ Q (y1 − y)` (the weighted least-squares projection of Hairer,
+//!   Lubich & Wanner, *Geometric Numerical Integration*, §IV.4, with the metric of the error
+//!   control; Shampine, *Conservation laws and the numerical solution of ODEs*, Comp. Math.
+//!   Appl. 12B, 1986, projects the same way). A Euclidean projection would move a component of
+//!   size `10⁻⁵` (ROBER's `y2`) by as much as one of size 1, ruining its relative accuracy; the
+//!   weighted one moves each component in proportion to its tolerance. Radau5 and BDF need no
+//!   projection (their steps are Newton solutions of equations in `f`).
 //!
 //! All buffers are allocated when the solve starts; stepping allocates nothing (see
 //! `tests/rosenbrock_no_alloc.rs`).
@@ -62,6 +69,10 @@ struct Work {
     rtol: Vec<f64>,
     /// Orthonormal basis of the declared linear invariants, row-major (empty if none).
     invariants: Vec<f64>,
+    /// Scratch of the projection: squared relative scales (`n`), and `k² + k` for the `k × k`
+    /// Gram matrix and the residual (empty without invariants).
+    proj_s2: Vec<f64>,
+    proj_small: Vec<f64>,
 }
 
 /// An orthonormal basis (modified Gram–Schmidt, rows dropped when dependent to `1e-12`) of the
@@ -85,7 +96,9 @@ fn orthonormal_rows(n: usize, rows: &[f64]) -> Vec<f64> {
     q
 }
 
-/// `y1 ← y1 − Q Qᵀ (y1 − y)`: restores `wᵀ y1 = wᵀ y` for every row `w` of `Q`.
+/// `y1 ← y1 − Q Qᵀ (y1 − y)`: restores `wᵀ y1 = wᵀ y` for every row `w` of `Q` (orthonormal
+/// rows) with the smallest Euclidean correction. The fallback of [`project_weighted`] when its
+/// weights are degenerate.
 #[inline]
 fn project(q: &[f64], y: &[f64], y1: &mut [f64]) {
     let n = y.len();
@@ -98,6 +111,116 @@ fn project(q: &[f64], y: &[f64], y1: &mut [f64]) {
         if s != 0.0 {
             for (x, &a) in y1.iter_mut().zip(qj) {
                 *x -= s * a;
+            }
+        }
+    }
+}
+
+/// Restores `Q y1 = Q y` (`Q`: `k × n`, row-major, independent rows) with the correction `δ`
+/// of least weighted norm `Σ (δᵢ/sᵢ)²`, `sᵢ = atolᵢ + rtolᵢ·max(|yᵢ|, |y1ᵢ|)` (the error scale
+/// of the step): `δ = S² Qᵀ λ`, `(Q S² Qᵀ) λ = Q (y1 − y)`, the `k × k` system solved by
+/// Cholesky. The weights are normalised by the largest `sᵢ` (no under/overflow of `sᵢ²`); if
+/// they vanish on the support of a row (`atol = 0` and zero components) the Euclidean
+/// projection [`project`] is used. `s2` (`n`) and `small` (`k² + k`) are scratch. Costs
+/// `O(k²·n + k³)`, no allocation.
+#[allow(clippy::too_many_arguments)]
+fn project_weighted(
+    q: &[f64],
+    y: &[f64],
+    y1: &mut [f64],
+    atol: &[f64],
+    rtol: &[f64],
+    s2: &mut [f64],
+    small: &mut [f64],
+) {
+    let n = y.len();
+    let k = q.len() / n.max(1);
+    if k == 0 {
+        return;
+    }
+    let (g, r) = small.split_at_mut(k * k);
+    let mut any = false;
+    for (rj, qj) in r.iter_mut().zip(q.chunks_exact(n)) {
+        *rj = qj
+            .iter()
+            .zip(y1.iter().zip(y))
+            .map(|(a, (b, c))| a * (b - c))
+            .sum();
+        any |= *rj != 0.0;
+    }
+    if !any {
+        return;
+    }
+    let mut smax = 0.0f64;
+    for (((s, &a), &rt), (&u, &v)) in s2
+        .iter_mut()
+        .zip(atol)
+        .zip(rtol)
+        .zip(y.iter().zip(y1.iter()))
+    {
+        *s = a + rt * u.abs().max(v.abs());
+        smax = smax.max(*s);
+    }
+    if !(smax > 0.0 && smax.is_finite()) {
+        project(q, y, y1);
+        return;
+    }
+    for s in s2.iter_mut() {
+        let x = *s / smax;
+        *s = x * x;
+    }
+    // G = Q S² Qᵀ (symmetric positive semi-definite), lower triangle, then its Cholesky factor.
+    for i in 0..k {
+        let qi = &q[i * n..(i + 1) * n];
+        for j in 0..=i {
+            let qj = &q[j * n..(j + 1) * n];
+            g[i * k + j] = qi
+                .iter()
+                .zip(qj)
+                .zip(s2.iter())
+                .map(|((a, b), w)| a * b * w)
+                .sum();
+        }
+    }
+    for j in 0..k {
+        let mut d = g[j * k + j];
+        for l in 0..j {
+            d -= g[j * k + l] * g[j * k + l];
+        }
+        // A row whose support carries (numerically) no weight: Euclidean fallback.
+        if !(d > 1e-14 * g[j * k + j].max(f64::MIN_POSITIVE)) || !d.is_finite() {
+            project(q, y, y1);
+            return;
+        }
+        let d = d.sqrt();
+        g[j * k + j] = d;
+        for i in j + 1..k {
+            let mut v = g[i * k + j];
+            for l in 0..j {
+                v -= g[i * k + l] * g[j * k + l];
+            }
+            g[i * k + j] = v / d;
+        }
+    }
+    // λ = G⁻¹ r: forward then backward substitution, in place in r.
+    for i in 0..k {
+        let mut v = r[i];
+        for l in 0..i {
+            v -= g[i * k + l] * r[l];
+        }
+        r[i] = v / g[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut v = r[i];
+        for l in i + 1..k {
+            v -= g[l * k + i] * r[l];
+        }
+        r[i] = v / g[i * k + i];
+    }
+    for (j, &lam) in r.iter().enumerate() {
+        if lam != 0.0 {
+            for ((x, &a), &w) in y1.iter_mut().zip(&q[j * n..(j + 1) * n]).zip(s2.iter()) {
+                *x -= lam * w * a;
             }
         }
     }
@@ -374,11 +497,21 @@ impl<M: RosenbrockMethod, S: OdeSystem + ?Sized> Stepper<S> for RosenbrockSteppe
 }
 
 impl<M: RosenbrockMethod> RosenbrockStepper<M> {
-    /// Projects the accepted `y1` onto the declared linear invariants through `y`.
+    /// Projects the accepted `y1` onto the declared linear invariants through `y`, in the error
+    /// norm ([`project_weighted`]).
     #[inline]
     fn project_y1(&mut self) {
-        if !self.w.invariants.is_empty() {
-            project(&self.w.invariants, &self.w.y, &mut self.w.y1);
+        let w = &mut self.w;
+        if !w.invariants.is_empty() {
+            project_weighted(
+                &w.invariants,
+                &w.y,
+                &mut w.y1,
+                &w.atol,
+                &w.rtol,
+                &mut w.proj_s2,
+                &mut w.proj_small,
+            );
         }
     }
 
@@ -464,6 +597,11 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
             dense: vec![0.0; tab.dense.len() * n],
             atol: (0..n).map(|i| o.atol.get(i)).collect(),
             rtol: (0..n).map(|i| o.rtol.get(i)).collect(),
+            proj_s2: vec![0.0; if invariants.is_empty() { 0 } else { n }],
+            proj_small: {
+                let k = invariants.len() / n.max(1);
+                vec![0.0; k * k + k]
+            },
             invariants,
         },
         jac,
@@ -481,4 +619,119 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
         _method: std::marker::PhantomData,
     };
     Ok(stepper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Weighted residual-free projection: runs [`project_weighted`] and returns the correction.
+    fn weighted_delta(rows: &[f64], y: &[f64], y1: &[f64], atol: f64, rtol: f64) -> Vec<f64> {
+        let n = y.len();
+        let q = orthonormal_rows(n, rows);
+        let k = q.len() / n;
+        let mut z = y1.to_vec();
+        let (a, r) = (vec![atol; n], vec![rtol; n]);
+        let (mut s2, mut small) = (vec![0.0; n], vec![0.0; k * k + k]);
+        project_weighted(&q, y, &mut z, &a, &r, &mut s2, &mut small);
+        y1.iter().zip(&z).map(|(a, b)| a - b).collect()
+    }
+
+    /// ROBER-like state (`y2 ~ 10⁻⁵`): the correction is proportional to `sᵢ²`, so the tiny
+    /// component moves by a tiny fraction of itself, where the Euclidean projection moves every
+    /// component by a third of the residual.
+    #[test]
+    fn weighted_projection_spares_small_components() {
+        let w = [1.0, 1.0, 1.0];
+        let y = [0.7, 3e-5, 0.3 - 3e-5];
+        let drift = 1e-12;
+        let y1 = [0.69, 2.9e-5 + drift, 0.31 - 2.9e-5];
+        let (atol, rtol) = (1e-14, 1e-8);
+        let d = weighted_delta(&w, &y, &y1, atol, rtol);
+        let s = |i: usize| atol + rtol * y[i].abs().max(y1[i].abs());
+        // the constraint is restored to rounding
+        let res: f64 = (0..3).map(|i| (y1[i] - d[i]) - y[i]).sum();
+        assert!(res.abs() < 4.0 * f64::EPSILON, "{res:e}");
+        // δᵢ ∝ sᵢ² (stationarity of the weighted least-squares problem)
+        for i in 1..3 {
+            let ratio = (d[i] / d[0]) / (s(i) * s(i) / (s(0) * s(0)));
+            assert!((ratio - 1.0).abs() < 1e-9, "{i}: {ratio}");
+        }
+        // y2 moves by ~1.6e-21 (relative 5e-17); the Euclidean projection moves it by drift/3
+        assert!(d[1].abs() < 1e-19, "{:e}", d[1]);
+        let mut e = y1;
+        project(&orthonormal_rows(3, &w), &y, &mut e);
+        assert!(((y1[1] - e[1]) - drift / 3.0).abs() < 1e-3 * drift);
+    }
+
+    /// Two random invariants in 7 dimensions: the correction restores both and equals the
+    /// closed form `S² Qᵀ (Q S² Qᵀ)⁻¹ Q (y1 − y)` (computed here with faer's dense LU), and any
+    /// other feasible correction has a larger weighted norm.
+    #[test]
+    fn weighted_projection_is_the_weighted_least_squares_solution() {
+        let n = 7;
+        let rows: Vec<f64> = (0..2 * n)
+            .map(|i| ((i * 37 + 11) % 17) as f64 / 17.0 - 0.4)
+            .collect();
+        let y: Vec<f64> = (0..n).map(|i| 10f64.powi(-(i as i32))).collect();
+        let y1: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v * (1.0 + 1e-3 * ((i % 3) as f64 - 1.0)))
+            .collect();
+        let (atol, rtol) = (1e-9, 1e-4);
+        let d = weighted_delta(&rows, &y, &y1, atol, rtol);
+        let s2: Vec<f64> = (0..n)
+            .map(|i| (atol + rtol * y[i].abs().max(y1[i].abs())).powi(2))
+            .collect();
+        let qm = faer::Mat::from_fn(2, n, |j, i| rows[j * n + i]);
+        let g = faer::Mat::from_fn(2, 2, |a, b| {
+            (0..n).map(|i| qm[(a, i)] * s2[i] * qm[(b, i)]).sum::<f64>()
+        });
+        let r = faer::Mat::from_fn(2, 1, |a, _| {
+            (0..n).map(|i| qm[(a, i)] * (y1[i] - y[i])).sum::<f64>()
+        });
+        let lam = faer::linalg::solvers::Solve::solve(&g.partial_piv_lu(), &r);
+        for i in 0..n {
+            let exact = s2[i] * (qm[(0, i)] * lam[(0, 0)] + qm[(1, i)] * lam[(1, 0)]);
+            assert!(
+                (d[i] - exact).abs() <= 1e-10 * exact.abs() + 1e-25,
+                "{i}: {} vs {exact}",
+                d[i]
+            );
+        }
+        for a in 0..2 {
+            let res: f64 = (0..n).map(|i| qm[(a, i)] * (y1[i] - d[i] - y[i])).sum();
+            assert!(res.abs() < 1e-15, "{a}: {res:e}");
+        }
+        let wnorm = |v: &[f64]| -> f64 { v.iter().zip(&s2).map(|(x, s)| x * x / s).sum() };
+        // a feasible perturbation: a null-space direction of Q
+        let mut z: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+        let qo = orthonormal_rows(n, &rows);
+        for qj in qo.chunks_exact(n) {
+            let p: f64 = qj.iter().zip(&z).map(|(a, b)| a * b).sum();
+            for (x, a) in z.iter_mut().zip(qj) {
+                *x -= p * a;
+            }
+        }
+        for eps in [1e-12, -1e-12, 1e-9] {
+            let other: Vec<f64> = d.iter().zip(&z).map(|(a, b)| a + eps * b).collect();
+            assert!(wnorm(&other) > wnorm(&d), "eps {eps:e}");
+        }
+    }
+
+    /// `atol = 0` and a row supported only on components whose scale underflows against the
+    /// largest (`(sᵢ/s_max)² = 0`): the Euclidean projection takes over and still restores the
+    /// invariant.
+    #[test]
+    fn degenerate_weights_fall_back_to_euclidean() {
+        let rows = [0.0, 1.0, 1.0];
+        let y = [1.0, 0.0, 0.0];
+        let y1 = [1.0, 0.0, 1e-300];
+        let d = weighted_delta(&rows, &y, &y1, 0.0, 1e-6);
+        assert!(d.iter().all(|x| x.is_finite()), "{d:?}");
+        let res = (y1[1] - d[1]) + (y1[2] - d[2]);
+        assert!(res.abs() <= 1e-315, "{res:e} {d:?}");
+        assert!((d[1] + 0.5e-300).abs() < 1e-310, "{d:?}");
+    }
 }

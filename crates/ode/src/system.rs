@@ -81,8 +81,10 @@ pub trait OdeSystem {
     /// iteration matrix is ill-conditioned by `hγ‖J‖` exactly in that direction). On problems
     /// whose solution decays by many orders while the invariant stays (E5 of the stiff DETEST
     /// set), that drift dominates the answer. The Rosenbrock methods therefore project each
-    /// accepted step back onto the declared invariants (`y1 ← y1 − Q Qᵀ (y1 − y0)`, `Q` an
-    /// orthonormal basis of the rows), which costs `O(k·dim)` per step.
+    /// accepted step back onto the declared invariants with the smallest correction in the
+    /// error norm of the step (`min Σ (δᵢ/sᵢ)²`, `sᵢ = atolᵢ + rtolᵢ|yᵢ|`: a component of size
+    /// `10⁻⁵` next to ones of size 1 keeps its relative accuracy), which costs `O(k²·dim)` per
+    /// step.
     fn linear_invariants(&self) -> Option<&[f64]> {
         None
     }
