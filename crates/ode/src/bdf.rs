@@ -55,6 +55,7 @@
 use crate::control::rms_norm;
 use crate::driver::{self, first_non_finite, Step, Stepper};
 use crate::error::OdeError;
+use crate::ilu::Ilu0Preconditioner;
 use crate::jacobian::{Jacobian, JacobianEvaluator};
 use crate::krylov::{
     Gmres, IdentityPreconditioner, JacobiPreconditioner, LinearSolverChoice, Preconditioner,
@@ -245,9 +246,14 @@ impl BdfStepper {
             LinearSolverChoice::Gmres(g) => {
                 g.validate()?;
                 let prec: Box<dyn Preconditioner> = match g.preconditioner {
-                    PreconditionerChoice::Auto => sys
-                        .preconditioner()
-                        .unwrap_or_else(|| Box::new(JacobiPreconditioner::new(n))),
+                    PreconditionerChoice::Auto => sys.preconditioner().unwrap_or_else(|| {
+                        if jac.is_sparse() {
+                            Box::new(Ilu0Preconditioner::new())
+                        } else {
+                            Box::new(JacobiPreconditioner::new(n))
+                        }
+                    }),
+                    PreconditionerChoice::Ilu0 => Box::new(Ilu0Preconditioner::new()),
                     PreconditionerChoice::Jacobi => Box::new(JacobiPreconditioner::new(n)),
                     PreconditionerChoice::Identity => Box::new(IdentityPreconditioner),
                 };

@@ -38,7 +38,7 @@ use crate::mass::MassMatrix;
 /// An approximation `P ≈ W = c·M − J` that is cheap to set up and to solve with (right-hand
 /// side in, `P⁻¹·r` out). Supplied by a system through [`crate::OdeSystem::preconditioner`]
 /// (one fresh instance per solve, so it may keep scratch buffers), or built in
-/// ([`JacobiPreconditioner`]).
+/// ([`JacobiPreconditioner`], [`crate::ilu::Ilu0Preconditioner`]).
 pub trait Preconditioner: Send {
     /// Prepares `P` for `c` and the state `(t, y)` (the predictor of the step), with the
     /// Jacobian `jac` of the method when there is one (it may be a few steps old, as `J` in
@@ -62,9 +62,14 @@ pub trait Preconditioner: Send {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PreconditionerChoice {
     /// The system's own ([`crate::OdeSystem::preconditioner`]) if it has one, else
+    /// [`PreconditionerChoice::Ilu0`] when the Jacobian is sparse, else
     /// [`PreconditionerChoice::Jacobi`].
     #[default]
     Auto,
+    /// Incomplete LU without fill of `W` on its sparsity pattern
+    /// ([`crate::ilu::Ilu0Preconditioner`]): the general choice for sparse Jacobians; with a
+    /// dense Jacobian it is the full LU.
+    Ilu0,
     /// The diagonal of `W` ([`JacobiPreconditioner`]): a general fallback, weak for stiff
     /// diffusion (its iteration counts grow with the stiffness of the coupling).
     Jacobi,

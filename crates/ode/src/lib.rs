@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod ilu;
 pub mod jacobian;
 pub mod krylov;
 pub mod linalg;
