@@ -100,9 +100,12 @@ W("* Times: **process CPU time** per solve (the machine's 2 cores are shared wit
   "wall time). ")
 W(f"* Samples: median of {rust['samples']} samples (CVODE: 5, 3 on the Brusselator; SciPy: 5, 3 on the "
   f"Brusselator, 1 when one solve exceeds 5 s); a sample is a batch of back-to-back solves from scratch "
-  f"lasting ≥ {rust['min_batch_ms']:.0f} ms, divided by its size. Only the final state is kept.")
-W("* Error: `max_i |y_i − ref_i| / max_i |ref_i|` at `t_end`. rtol = 1e-4 … 1e-10 (Brusselator: … 1e-8), "
-  "atol = rtol × factor (ROBER 1e-4, HIRES 1e-4, others 1).")
+  f"lasting ≥ {rust['min_batch_ms']:.0f} ms, divided by its size. A solve slower than 10 s (SciPy, "
+  f"CVODE on `bruss2d_128`) or 16 s (ai4de) is timed once, by its first run. Only the final state is kept.")
+W("* Error: `max_i |y_i − ref_i| / max_i |ref_i|` at `t_end`. rtol = 1e-4 … 1e-10 (`bruss2d_128`: "
+  "ai4de GMRES … 1e-9, ai4de direct … 1e-8, peers 1e-4, 1e-6, 1e-8), atol = rtol × factor (ROBER 1e-4, "
+  "HIRES 1e-4, others 1). A solver whose single solve exceeds a cap (ai4de 4 s, SciPy 20 s, 400 s on "
+  "`bruss2d_128`) skips the tighter tolerances.")
 W("* Speed-up at matched error: peer time / ai4de-best time, on the Pareto fronts interpolated in "
   "log–log, at errors 10^-2, 10^-2.5, … where both are defined; geometric mean (min–max). A solver's "
   "time at an error looser than all its runs is its cheapest run (that run already reaches it); errors "
@@ -153,8 +156,6 @@ for P in rust["problems"]:
           + (f"; numpy Jacobian vs central differences {ch['numpy_jac_vs_fd']:.1e}" if "numpy_jac_vs_fd" in ch else "") + ".")
     W("")
     rtols = P["rtols"]
-    if P["dim"] > 1000:
-        rtols = [r for r in rtols if r >= 1e-8 * 0.99]
     W("| solver | " + " | ".join(f"rtol {r:.0e}" for r in rtols) + " |")
     W("|---|" + "---|" * len(rtols))
     for s in solvers:
@@ -201,12 +202,18 @@ W("* Brusselator, `+GMRES`: BDF/NDF with the Newton–Krylov linear solver (`cra
   "restarted GMRES, left-preconditioned in the Newton weighted norm, linear tolerance 0.05 × the Newton "
   "tolerance as CVODE's `eplifac`; `J·v` with the sparse analytic Jacobian) and the problem's own "
   "preconditioner (FFT solve of `cI − αΔ − R̄`, `R̄` the grid average of the 2 × 2 reaction "
-  "Jacobian). The peers use sparse direct LU (SciPy `splu`, CVODE KLU); CVODE's SPGMR with the same "
-  "preconditioner is not in this run.")
+  "Jacobian). The peers use sparse direct LU (SciPy `splu`, CVODE KLU). CVODE's SPGMR is not run: "
+  "without a preconditioner it is no competitor on this stiff diffusion, and the FFT preconditioner "
+  "would have to be re-implemented in C (no FFTW in the harness). SciPy LSODA is not run on the "
+  "Brusselator: it takes no sparse Jacobian (it fails on a `scipy.sparse` one; a dense 32 768² one "
+  "needs 8.6 GB).")
 W("* `bruss2d_128`: only ai4de BDF/NDF+GMRES and BDF/Rodas5P with sparse LU (the other direct methods "
-  "behave like these on `bruss2d`); reference BDF+GMRES at rtol = atol = 1e-10, checked against "
+  "behave like these on `bruss2d`); reference BDF+GMRES at rtol = atol = 1e-12, checked against "
   "Rodas5P with sparse LU at 1e-8 (difference quoted above: that check is only as good as Rodas5P at "
-  "1e-8). SciPy Radau is not run there (one solve of the N = 32 grid already takes ~20 s).")
+  "1e-8). Peers: SciPy BDF with the sparse analytic Jacobian (`splu`) and CVODE with KLU, same horizon "
+  "t ∈ [0, 1], rtol 1e-4, 1e-6, 1e-8, each timed by one solve; SciPy Radau is not run there (one solve "
+  "of the N = 32 grid already takes ~10 s), nor LSODA (above). The peers' process runs under "
+  "`ulimit -v` (10 GiB) so that no peer can exhaust the machine's memory.")
 W("* Brusselator: t ∈ [0, 1], before the source switches on at t = 1.1 (a discontinuity in t that each "
   "solver would cross differently unless stopped there). Reference (N = 32): ai4de Radau5 at rtol = "
   "atol = 1e-12, checked against Rodas5P at the same tolerance (difference quoted above); CVODE/SciPy at "
@@ -216,16 +223,12 @@ W("* CVODE: `CV_BDF`, default Newton, analytic Jacobian (dense `SUNLinSol_Dense`
 W("* The machine has 2 cores shared with other developers' compilations: absolute times move by "
   "tens of per cent between runs (CPU time less than wall time); all solvers of one problem run within "
   "minutes of each other.")
-W("* The ai4de binary of this run was built from branch commit 876c171, which is main's b33f2e5 plus "
-  "a declaration of ROBER's linear invariant y1 + y2 + y3 (not landed: the Rosenbrock projection onto "
-  "it, orthogonal in the Euclidean norm, costs Rodas5P/Rodas4 their 8th digit of y1 in the Test Set "
-  "check at atol 1e-16). The ROBER rows of the Rosenbrock methods include that projection; all other "
-  "rows are unaffected (BDF, NDF, Radau5 and every other problem do not use it).")
-W("* Missing: diffsol's BDF (optional, not wired in); CVODE with SPGMR and the FFT preconditioner. "
-  "This run (2026-11-28 17:25, `--quick --with-128`): the peers' process was killed (out of memory, "
-  "most likely SciPy LSODA densifying the 32 768² Jacobian) during `bruss2d_128`, so that problem has "
-  "no peer rows; its one logged peer point before the kill was SciPy BDF at rtol 1e-4: error 3.1e-5, "
-  "25 s CPU (64.6 s wall) per solve, against ai4de Ndf+GMRES 0.23 s CPU at error 4.1e-5.")
+W("* ROBER declares its linear invariant y1 + y2 + y3 (`OdeSystem::linear_invariants`): the "
+  "Rosenbrock methods project every step onto it with the smallest correction in the error norm of "
+  "the step (`min Σ (δᵢ/sᵢ)²`, `sᵢ = atolᵢ + rtolᵢ|yᵢ|`), so the correction lands on y1 and y3 and "
+  "y2 ≤ 3.7·10⁻⁵ keeps its relative accuracy (a Euclidean projection cost Rodas5P/Rodas4 their 8th "
+  "digit of y1 in the Test Set check at atol 1e-16). BDF, NDF and Radau5 conserve it by construction.")
+W("* Missing: diffsol's BDF (optional, not wired in); CVODE with SPGMR (above).")
 W("")
 
 open(f"{docs}/benchmarks-stiff.md", "w").write("\n".join(lines) + "\n")

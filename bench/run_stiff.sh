@@ -69,9 +69,14 @@ echo "== building bench (release)" >&2
 CARGO_TARGET_DIR=$BENCH/target cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml" --bin stiff
 "$BENCH/target/release/stiff" "${QUICK[@]}" --only "$ONLY" --out "$RESULTS/stiff_rust.json" 2> >(tee "$RESULTS/stiff_rust.log" >&2)
 
-# 5. Peers: CVODE and SciPy.
-"$PY" "$BENCH/scipy_stiff.py" "$RESULTS/stiff_rust.json" "$RESULTS/stiff_peers.json" "$CVODE" "${QUICK[@]}" \
-  2> >(tee "$RESULTS/stiff_peers.log" >&2)
+# 5. Peers: CVODE and SciPy, in a subshell whose address space is capped (PEER_VMEM_GB, default
+# 10 GiB): a peer that densifies a large Jacobian fails with a MemoryError in its own row instead
+# of exhausting the shared machine (the 2026-11-28 17:25 run was killed by the OOM killer).
+(
+  ulimit -v $(( ${PEER_VMEM_GB:-10} * 1024 * 1024 ))
+  "$PY" "$BENCH/scipy_stiff.py" "$RESULTS/stiff_rust.json" "$RESULTS/stiff_peers.json" "$CVODE" "${QUICK[@]}" \
+    2> >(tee "$RESULTS/stiff_peers.log" >&2)
+)
 
 "$PY" - "$RESULTS/stiff_meta.json" <<'PYEOF'
 import json, sys
