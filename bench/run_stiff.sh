@@ -7,6 +7,8 @@
 #                                        and docs/work-precision-stiff.png
 #   bash bench/run_stiff.sh --quick      3 tolerances, fewer samples
 #   bash bench/run_stiff.sh --with-128   also bruss2d_128 (32 768 unknowns; tens of minutes)
+#   bash bench/run_stiff.sh --no-build   reuse bench/target/release/stiff as it is (it must be
+#                                        built from the current crates/ode; the page says so)
 #
 # Not part of CI (bench/ is its own cargo project); bench/.venv and bench/target are git-ignored.
 set -euo pipefail
@@ -16,11 +18,13 @@ BENCH=$ROOT/bench
 RESULTS=$BENCH/results
 VENV=$BENCH/.venv
 QUICK=()
+BUILD=1
 ONLY=rober,hires,pollu,vdpol,bruss2d
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=(--quick) ;;
     --with-128) ONLY=$ONLY,bruss2d_128 ;;
+    --no-build) BUILD=0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -61,12 +65,17 @@ json.dump({
     "gcc": sh("gcc", "-dumpfullversion"),
     "sundials": sh("dpkg-query", "-W", "-f=${Version}", "libsundials-dev"),
     "load_before": open("/proc/loadavg").read().split()[:3],
+    "binary_built": datetime.datetime.fromtimestamp(os.path.getmtime("bench/target/release/stiff"), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if os.path.exists("bench/target/release/stiff") else "?",
 }, open(sys.argv[1], "w"), indent=1)
 PYEOF
 
 # 4. ai4de.
-echo "== building bench (release)" >&2
-CARGO_TARGET_DIR=$BENCH/target cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml" --bin stiff
+if [ "$BUILD" = 1 ]; then
+  echo "== building bench (release)" >&2
+  CARGO_TARGET_DIR=$BENCH/target cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml" --bin stiff
+else
+  echo "== --no-build: using $BENCH/target/release/stiff built $(date -u -r "$BENCH/target/release/stiff" '+%F %T UTC')" >&2
+fi
 "$BENCH/target/release/stiff" "${QUICK[@]}" --only "$ONLY" --out "$RESULTS/stiff_rust.json" 2> >(tee "$RESULTS/stiff_rust.log" >&2)
 
 # 5. Peers: CVODE and SciPy, in a subshell whose address space is capped (PEER_VMEM_GB, default
