@@ -88,6 +88,9 @@ struct StatsJson {
     lin_solves: usize,
     newton_iters: usize,
     newton_failures: usize,
+    lin_iters: usize,
+    prec_setups: usize,
+    prec_solves: usize,
 }
 
 #[derive(Serialize)]
@@ -137,6 +140,9 @@ pub fn to_json(meta: &Meta<'_>, sol: &Solution) -> Result<String> {
             lin_solves: sol.stats.lin_solves,
             newton_iters: sol.stats.newton_iters,
             newton_failures: sol.stats.newton_failures,
+            lin_iters: sol.stats.lin_iters,
+            prec_setups: sol.stats.prec_setups,
+            prec_solves: sol.stats.prec_solves,
         },
         events: sol
             .events
