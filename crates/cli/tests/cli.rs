@@ -273,3 +273,81 @@ fn stiff_problems_solve_with_the_default_method() {
         assert!((a - b).abs() <= 1e-6 * b.abs().max(1e-6), "{a} vs {b}");
     }
 }
+
+/// `--linear-solver gmres`: BDF with Newton–Krylov on the Brusselator (its FFT preconditioner)
+/// gives the direct solver's answer to the tolerance, with GMRES counters and no LU in the JSON;
+/// unknown solvers and GMRES with a method that has no Krylov path are one clear line.
+#[test]
+fn solve_with_the_gmres_linear_solver() {
+    let run = |lin: &str| {
+        let o = ai4de(&[
+            "solve",
+            "bruss2d",
+            "--method",
+            "bdf",
+            "--linear-solver",
+            lin,
+            "--t-end",
+            "0.2",
+            "--rtol",
+            "1e-7",
+            "--atol",
+            "1e-7",
+            "--saveat",
+            "2",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{lin}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let (g, d) = (run("gmres"), run("direct"));
+    assert!(g["stats"]["lin_iters"].as_u64().unwrap() > 0);
+    assert!(g["stats"]["prec_setups"].as_u64().unwrap() > 0);
+    assert_eq!(g["stats"]["lu_decomps"].as_u64().unwrap(), 0);
+    assert_eq!(d["stats"]["lin_iters"].as_u64().unwrap(), 0);
+    assert!(d["stats"]["lu_decomps"].as_u64().unwrap() > 0);
+    let last = |v: &serde_json::Value| -> Vec<f64> {
+        v["y"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let (yg, yd) = (last(&g), last(&d));
+    assert_eq!(yg.len(), 2048);
+    let worst = yg
+        .iter()
+        .zip(&yd)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-5, "gmres vs direct: {worst:e}");
+    for (args, needle) in [
+        (
+            &["solve", "bruss2d", "--linear-solver", "cg"][..],
+            "unknown solver",
+        ),
+        (
+            &[
+                "solve",
+                "rober",
+                "--method",
+                "rodas5p",
+                "--linear-solver",
+                "gmres",
+            ][..],
+            "linear_solver",
+        ),
+    ] {
+        let o = ai4de(args);
+        assert!(!o.status.success(), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(needle), "{args:?}: '{needle}' not in: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}

@@ -57,7 +57,7 @@ pub struct Args {
     pub jacobian: String,
     /// Linear solver of the implicit methods: direct (dense or sparse LU, every stiff method) or
     /// gmres (Newton–Krylov with the problem's preconditioner, e.g. an FFT solve for bruss2d,
-    /// else the diagonal of the iteration matrix; bdf and ndf only).
+    /// else ILU(0) of a sparse iteration matrix, else its diagonal; bdf and ndf only).
     #[arg(long, default_value = "direct", value_name = "direct | gmres")]
     pub linear_solver: String,
     /// Output format: json, csv, npy (one array, t in column 0) or npz (arrays t and y).
