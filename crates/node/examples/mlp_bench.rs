@@ -1,16 +1,13 @@
 //! Per-call cost of the lean MLP (`ai4de_node::Mlp`, f64, own VJP) at the tiny sizes of neural
 //! ODEs, and the cost of one training gradient (the spiral benchmark's batch: 20 trajectories
-//! over 10 save times, dopri5, rtol 1e-7, atol 1e-9) by this crate's recorded sweep against
-//! `ai4de-ode`'s `DiscreteAdjoint` and `ContinuousAdjoint` on the same system.
+//! over 10 save times, dopri5, rtol 1e-7, atol 1e-9) by `ai4de-ode`'s `DiscreteAdjoint` (dense
+//! save times: the training path; or steps ending on them) and `ContinuousAdjoint`.
 //!
 //! `cargo run -p ai4de-node --release --example mlp_bench`
 use std::hint::black_box;
 use std::time::Instant;
 
-use ai4de_node::{
-    solve_backward, solve_forward, Activation, InputMap, Mlp, MlpWorkspace, NeuralRhs,
-    SolveOptions, SolveWorkspace, Tape,
-};
+use ai4de_node::{Activation, InputMap, Mlp, MlpWorkspace, NeuralRhs};
 use ai4de_ode::sensitivity::{ContinuousAdjoint, DiscreteAdjoint, SquaredError};
 use ai4de_ode::Method;
 
@@ -80,46 +77,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data: Vec<f64> = (0..t.len() * 40)
         .map(|i| 0.5 * (i as f64 * 0.1).sin())
         .collect();
-    let opts = SolveOptions {
-        dense: true,
-        ..SolveOptions::default()
-    };
-    let stop_opts = SolveOptions::default();
-    let (mut tape, mut sws) = (Tape::default(), SolveWorkspace::default());
-    let (mut dl, mut g, mut gy0) = (vec![0.0; data.len()], vec![0.0; theta.len()], vec![0.0; 40]);
-    let own = time_us(200, 5, || {
-        solve_forward(&rhs, &theta, &y0, &t, &opts, &mut tape, &mut sws).expect("solves");
-        for ((d, p), x) in dl.iter_mut().zip(tape.ys()).zip(&data) {
-            *d = p - x;
-        }
-        solve_backward(&rhs, &theta, &tape, &opts, &dl, &mut sws, &mut g, &mut gy0)
-            .expect("sweeps");
-        black_box(&g);
-    });
-    let own_steps = (tape.n_steps(), tape.n_eval);
-    let own_stop = time_us(200, 5, || {
-        solve_forward(&rhs, &theta, &y0, &t, &stop_opts, &mut tape, &mut sws).expect("solves");
-        for ((d, p), x) in dl.iter_mut().zip(tape.ys()).zip(&data) {
-            *d = p - x;
-        }
-        solve_backward(
-            &rhs, &theta, &tape, &stop_opts, &dl, &mut sws, &mut g, &mut gy0,
-        )
-        .expect("sweeps");
-        black_box(&g);
-    });
-    let sys = rhs.system(&theta, 20)?;
+    let mut sys = rhs.system(&theta, 20)?;
     let loss = SquaredError::new(t.clone(), data.clone(), 40)?;
-    let disc = time_us(200, 5, || {
-        let r = DiscreteAdjoint::new(&sys, (t[0], t[9]), &y0, &loss)
+    let disc_run = |sys: &ai4de_node::NeuralSystem<'_>, dense: bool| {
+        DiscreteAdjoint::new(sys, (t[0], t[9]), &y0, &loss)
             .method(Method::Dp5)
             .rtol(1e-7)
             .atol(1e-9)
+            .dense_observations(dense)
             .run()
-            .expect("solves");
-        black_box(r);
-    });
-    let cont = time_us(50, 5, || {
+            .expect("solves")
+    };
+    let dense_run = disc_run(&sys, true);
+    let landing_run = disc_run(&sys, false);
+    // thread CPU time, alternating samples; parameters set on a kept system, as training does
+    let (mut dense_cpu, mut landing_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        dense_cpu.push(cpu_us(|| {
+            use ai4de_ode::sensitivity::ParametricSystem;
+            sys.set_params(&theta).expect("same length");
+            black_box(disc_run(&sys, true));
+        }));
+        landing_cpu.push(cpu_us(|| {
+            use ai4de_ode::sensitivity::ParametricSystem;
+            sys.set_params(&theta).expect("same length");
+            black_box(disc_run(&sys, false));
+        }));
+    }
+    let (dense_c, landing_c) = (median(dense_cpu), median(landing_cpu));
+    let cont = cpu_us(|| {
         let r = ContinuousAdjoint::new(&sys, (t[0], t[9]), &y0, &loss)
             .method(Method::Dp5)
             .rtol(1e-7)
@@ -129,22 +115,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         black_box(r);
     });
     println!();
-    println!("| spiral training gradient (batch 20, 10 times, dopri5) | µs per gradient | vs own sweep |");
+    println!(
+        "| spiral training gradient (batch 20, 10 times, dopri5) | µs per gradient (thread CPU) | vs training path |"
+    );
     println!("|---|---|---|");
-    println!("| ai4de-node recorded sweep, dense save times ({} steps, {} f-evaluations) | {own:.1} | 1.0x |", own_steps.0, own_steps.1);
     println!(
-        "| ai4de-node recorded sweep, steps ending on save times ({} steps, {} f-evaluations) | {own_stop:.1} | {:.1}x |",
-        tape.n_steps(),
-        tape.n_eval,
-        own_stop / own
+        "| DiscreteAdjoint, dense observations: the training path ({} steps, {} f-evaluations) | {dense_c:.1} | 1.0x |",
+        dense_run.steps.len() - 1,
+        dense_run.gradient.forward_stats.f_evals
     );
     println!(
-        "| ai4de-ode DiscreteAdjoint | {disc:.1} | {:.1}x |",
-        disc / own
+        "| DiscreteAdjoint, steps ending on save times ({} steps, {} f-evaluations) | {landing_c:.1} | {:.2}x |",
+        landing_run.steps.len() - 1,
+        landing_run.gradient.forward_stats.f_evals,
+        landing_c / dense_c
     );
-    println!(
-        "| ai4de-ode ContinuousAdjoint | {cont:.1} | {:.1}x |",
-        cont / own
-    );
+    println!("| ContinuousAdjoint | {cont:.1} | {:.1}x |", cont / dense_c);
     Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Mean thread CPU time per call of `f` in µs over calls filling at least 20 ms.
+fn cpu_us(mut f: impl FnMut()) -> f64 {
+    let s = cpu_seconds();
+    let mut calls = 0;
+    while calls == 0 || cpu_seconds() - s < 0.02 {
+        f();
+        calls += 1;
+    }
+    (cpu_seconds() - s) * 1e6 / calls as f64
+}
+
+/// CPU time of this thread in seconds (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, POSIX): on a
+/// shared machine wall time mostly measures the scheduler.
+#[cfg(target_os = "linux")]
+fn cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec (64-bit Linux layout); the call only writes it.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds() -> f64 {
+    use std::sync::OnceLock;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
 }

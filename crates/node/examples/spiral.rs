@@ -7,8 +7,8 @@
 //!
 //! `cargo run -p ai4de-node --release --example spiral -- [niters] [seed] [target]`
 use ai4de_node::{
-    solve_forward, train, Activation, Batching, InputMap, Loss, Mlp, NeuralRhs, Optimizer,
-    SolveOptions, SolveWorkspace, Tape, TrainOptions, Trajectory,
+    predict, train, Activation, Batching, InputMap, Loss, Mlp, NeuralRhs, Optimizer, SolveOptions,
+    TrainOptions, Trajectory,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,9 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let truth = NeuralRhs::neural_ode(Mlp::new(&[2, 2], Activation::Identity)?, InputMap::Cube)?;
     let w_true = [a[0][0], a[1][0], a[0][1], a[1][1], 0.0, 0.0];
     let t: Vec<f64> = (0..1000).map(|i| 25.0 * i as f64 / 999.0).collect();
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    solve_forward(&truth, &w_true, &[2.0, 0.0], &t, &opts, &mut tape, &mut ws)?;
-    let data = Trajectory::new(t, tape.ys().to_vec(), 2)?;
+    let ys = predict(&truth.system(&w_true, 1)?, &[2.0, 0.0], &t, &opts)?;
+    let data = Trajectory::new(t, ys, 2)?;
 
     let mlp = Mlp::new(&[2, 50, 2], Activation::Tanh)?;
     let theta0 = mlp.init_normal(0.1, seed)?;

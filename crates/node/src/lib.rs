@@ -9,11 +9,10 @@
 //!   [`ParametricSystem`](ai4de_ode::sensitivity::ParametricSystem) (parameters = network
 //!   weights), so `ai4de-ode`'s solvers, forward sensitivities, [`DiscreteAdjoint`] and
 //!   [`ContinuousAdjoint`] all apply.
-//! * [`solve`]: a recorded explicit Runge–Kutta solve and its discrete adjoint, specialised to
-//!   network right-hand sides (stages kept from the forward pass, one fused network VJP per
-//!   stage): the training path, cross-checked against `ai4de-ode`'s [`DiscreteAdjoint`] in the
-//!   tests.
-//! * [`train`]: trajectory losses, window mini-batches, Adam/RMSprop, an L-BFGS polish.
+//! * [`solve`]: the solver options of training and forward predictions.
+//! * [`train`]: trajectory losses and their gradients ([`loss_gradient`]: `ai4de-ode`'s
+//!   [`DiscreteAdjoint`], dense save times optional, with the network's VJPs from the forward
+//!   pass's kept activations), window mini-batches, Adam/RMSprop, an L-BFGS polish.
 //! * [`lotka`]: the Lotka–Volterra UDE of Rackauckas et al. (2020) and its symbolic recovery.
 //!
 //! This crate sits beside `ai4de-neural` (burn models) rather than inside it: it needs
@@ -48,8 +47,8 @@ pub mod train;
 pub use error::NodeError;
 pub use mlp::{Activation, Mlp, MlpWorkspace};
 pub use rhs::{InputMap, KnownTerm, LinearTerm, NeuralRhs, NeuralSystem, RhsWorkspace};
-pub use solve::{solve_backward, solve_forward, SolveOptions, SolveWorkspace, Tape};
+pub use solve::{predict, SolveOptions};
 pub use train::{
-    polish_lbfgs, train, Batching, LogEntry, Loss, Optimizer, OptimizerState, TrainOptions,
-    TrainReport, Trajectory, TrajectoryObjective,
+    loss_gradient, polish_lbfgs, train, Batching, LogEntry, Loss, Optimizer, OptimizerState,
+    TrainOptions, TrainReport, Trajectory, TrajectoryObjective,
 };

@@ -49,7 +49,7 @@ impl Activation {
     #[inline]
     pub fn eval(self, z: f64) -> f64 {
         match self {
-            Activation::Tanh => z.tanh(),
+            Activation::Tanh => tanh(z),
             Activation::Gelu => 0.5 * z * (1.0 + (GELU_C * (z + 0.044715 * z * z * z)).tanh()),
             Activation::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
             Activation::Relu => z.max(0.0),
@@ -104,6 +104,30 @@ impl Activation {
 }
 
 const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+
+/// `tanh z` by the Cephes Mathematical Library's `tanh.c` (S. L. Moshier, *Methods and
+/// Programs for Mathematical Functions*, 1989; the algorithm of Go's `math.Tanh`): for
+/// `|z| < 0.625` the minimax rational `z + z s P(s)/Q(s)`, `s = z²` (relative error ~2e-17),
+/// else `1 − 2/(e^{2|z|} + 1)` with the sign of `z`. About twice as fast as the C library's
+/// `tanh` (an `expm1` and more), within 3 ulp of it (unit test); the network's derivative
+/// `1 − a²` is unaffected. The hidden layers of a neural ODE spend most of their time here.
+#[inline]
+pub(crate) fn tanh(z: f64) -> f64 {
+    // Cephes' coefficients (-9.64399179425052238628e-1, ...) rounded to f64
+    const P: [f64; 3] = [-0.9643991794250523, -99.28772310019185, -1614.6876844170845];
+    const Q: [f64; 3] = [112.81167849163293, 2235.4883906010045, 4844.063053251255];
+    let a = z.abs();
+    if a < 0.625 {
+        let s = z * z;
+        let p = (P[0] * s + P[1]) * s + P[2];
+        let q = ((s + Q[0]) * s + Q[1]) * s + Q[2];
+        z + z * s * (p / q)
+    } else {
+        // e^{2|z|} overflows to +inf beyond |z| ≈ 355, which gives exactly ±1; NaN stays NaN
+        let r = 1.0 - 2.0 / ((2.0 * a).exp() + 1.0);
+        r.copysign(z)
+    }
+}
 
 /// Network shape: layer widths and the hidden activation. Parameters live outside, in `θ`.
 #[derive(Debug, Clone, PartialEq)]
@@ -388,6 +412,29 @@ impl Mlp {
         &ws.a[self.n_layers() - 1][..batch * self.n_out()]
     }
 
+    /// Length of the activation record of one evaluation of a batch of `batch` inputs
+    /// ([`Mlp::keep_activations`]): the pre-activations and activations of every hidden layer.
+    pub fn keep_len(&self, batch: usize) -> usize {
+        2 * batch * self.sizes[1..self.sizes.len() - 1].iter().sum::<usize>()
+    }
+
+    /// Offset of hidden layer `l`'s record (`z` then `a`, `batch × width` each) in a keep.
+    fn keep_offset(&self, l: usize, batch: usize) -> usize {
+        2 * batch * self.sizes[1..=l].iter().sum::<usize>()
+    }
+
+    /// Copies the hidden layers of the last [`Mlp::forward_unchecked`] (a batch of `batch`) into
+    /// `keep` ([`Mlp::keep_len`] floats), so that [`Mlp::vjp_kept`] at the same input need not
+    /// run the forward pass again.
+    pub(crate) fn keep_activations(&self, ws: &MlpWorkspace, batch: usize, keep: &mut [f64]) {
+        for l in 0..self.n_layers() - 1 {
+            let m = batch * self.sizes[l + 1];
+            let o = self.keep_offset(l, batch);
+            keep[o..o + m].copy_from_slice(&ws.z[l][..m]);
+            keep[o + m..o + 2 * m].copy_from_slice(&ws.a[l][..m]);
+        }
+    }
+
     /// Forward then reverse sweep; `gx` (if given) overwritten, `gtheta` accumulated.
     pub(crate) fn vjp_unchecked(
         &self,
@@ -400,8 +447,65 @@ impl Mlp {
     ) {
         let batch = x.len() / self.n_in();
         self.forward_unchecked(theta, x, ws);
-        let mut dz = std::mem::take(&mut ws.g0);
-        let mut gin = std::mem::take(&mut ws.g1);
+        let mut g0 = std::mem::take(&mut ws.g0);
+        let mut g1 = std::mem::take(&mut ws.g1);
+        let (zs, as_) = (&ws.z, &ws.a);
+        self.reverse(
+            theta,
+            x,
+            batch,
+            &|l| (&zs[l][..], &as_[l][..]),
+            w,
+            (&mut g0, &mut g1),
+            gx,
+            gtheta,
+        );
+        ws.g0 = g0;
+        ws.g1 = g1;
+    }
+
+    /// The reverse sweep of [`Mlp::vjp_unchecked`] from the activations `keep` that
+    /// [`Mlp::keep_activations`] recorded for the same `θ` and `x` (no forward pass).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn vjp_kept(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        keep: &[f64],
+        w: &[f64],
+        ws: &mut MlpWorkspace,
+        gx: Option<&mut [f64]>,
+        gtheta: &mut [f64],
+    ) {
+        let batch = x.len() / self.n_in();
+        ws.ensure(self, batch);
+        let mut g0 = std::mem::take(&mut ws.g0);
+        let mut g1 = std::mem::take(&mut ws.g1);
+        let layer = |l: usize| {
+            let m = batch * self.sizes[l + 1];
+            let o = self.keep_offset(l, batch);
+            (&keep[o..o + m], &keep[o + m..o + 2 * m])
+        };
+        self.reverse(theta, x, batch, &layer, w, (&mut g0, &mut g1), gx, gtheta);
+        ws.g0 = g0;
+        ws.g1 = g1;
+    }
+
+    /// Reverse sweep given hidden layer `l`'s pre-activations and activations `hidden(l)`;
+    /// `g` are two scratch buffers of `batch × max width`.
+    #[allow(clippy::too_many_arguments)]
+    fn reverse<'a>(
+        &self,
+        theta: &[f64],
+        x: &'a [f64],
+        batch: usize,
+        hidden: &dyn Fn(usize) -> (&'a [f64], &'a [f64]),
+        w: &[f64],
+        g: (&mut Vec<f64>, &mut Vec<f64>),
+        gx: Option<&mut [f64]>,
+        gtheta: &mut [f64],
+    ) {
+        let (dz, gin) = g;
         let n_layers = self.n_layers();
         dz[..w.len()].copy_from_slice(w);
         for l in (0..n_layers).rev() {
@@ -409,12 +513,12 @@ impl Mlp {
             let (wo, bo) = (self.offsets[l], self.offsets[l] + no * ni);
             // dz holds ∂L/∂a_l; turn it into ∂L/∂z_l (the output layer is affine).
             if l + 1 != n_layers {
-                let (z, a) = (&ws.z[l], &ws.a[l]);
+                let (z, a) = hidden(l);
                 for k in 0..batch * no {
                     dz[k] *= self.activation.derivative(z[k], a[k]);
                 }
             }
-            let input: &[f64] = if l == 0 { x } else { &ws.a[l - 1] };
+            let input: &[f64] = if l == 0 { x } else { hidden(l - 1).1 };
             let (gw, gb) = gtheta[wo..bo + no].split_at_mut(no * ni);
             let wmat = &theta[wo..bo];
             let need_gin = l > 0 || gx.is_some();
@@ -434,13 +538,11 @@ impl Mlp {
                     }
                 }
             }
-            std::mem::swap(&mut dz, &mut gin);
+            std::mem::swap(dz, gin);
         }
         if let Some(gx) = gx {
             gx.copy_from_slice(&dz[..gx.len()]);
         }
-        ws.g0 = dz;
-        ws.g1 = gin;
     }
 }
 
@@ -485,6 +587,67 @@ pub(crate) fn check_finite(what: &'static str, v: &[f64]) -> Result<(), NodeErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Cephes `tanh` is within 3 ulp of the C library's over the whole range, odd, and
+    /// handles the special values.
+    #[test]
+    fn tanh_matches_the_c_library() {
+        let mut worst: f64 = 0.0;
+        let mut z = 1e-300f64;
+        while z < 400.0 {
+            for x in [z, -z, z * 1.000_000_1, 0.625 * (1.0 + z.fract() * 1e-3)] {
+                let (a, b) = (tanh(x), x.tanh());
+                let ulp = (b.abs() * f64::EPSILON).max(f64::MIN_POSITIVE);
+                worst = worst.max((a - b).abs() / ulp);
+                assert_eq!(tanh(-x), -tanh(x));
+            }
+            z *= 1.0037;
+        }
+        println!("Cephes tanh vs libm: at most {worst} ulp");
+        assert!(worst <= 3.0, "{worst} ulp");
+        assert_eq!(tanh(0.0), 0.0);
+        assert_eq!(tanh(f64::INFINITY), 1.0);
+        assert_eq!(tanh(f64::NEG_INFINITY), -1.0);
+        assert!(tanh(f64::NAN).is_nan());
+    }
+
+    /// The VJP from kept activations is the recomputing VJP, bit for bit, for every activation
+    /// and depth (other evaluations in between do not disturb the record).
+    #[test]
+    fn vjp_from_kept_activations_equals_recomputed() {
+        for act in [
+            Activation::Tanh,
+            Activation::Gelu,
+            Activation::Softplus,
+            Activation::Relu,
+            Activation::Rbf,
+            Activation::Identity,
+        ] {
+            for sizes in [vec![2usize, 3], vec![2, 7, 2], vec![3, 5, 4, 2]] {
+                let mlp = Mlp::new(&sizes, act).unwrap();
+                let theta = mlp.init_glorot(1);
+                let batch = 3;
+                let x: Vec<f64> = (0..batch * mlp.n_in())
+                    .map(|i| (i as f64 * 0.7).sin())
+                    .collect();
+                let x2: Vec<f64> = x.iter().map(|v| v + 0.3).collect();
+                let w: Vec<f64> = (0..batch * mlp.n_out())
+                    .map(|i| (i as f64 * 1.3).cos())
+                    .collect();
+                let mut ws = MlpWorkspace::new();
+                let mut keep = vec![0.0; mlp.keep_len(batch)];
+                mlp.forward_unchecked(&theta, &x, &mut ws);
+                mlp.keep_activations(&ws, batch, &mut keep);
+                mlp.forward_unchecked(&theta, &x2, &mut ws);
+                let (mut gx1, mut gx2) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+                let (mut gt1, mut gt2) = (vec![0.5; theta.len()], vec![0.5; theta.len()]);
+                mlp.vjp_unchecked(&theta, &x, &w, &mut ws, Some(&mut gx1), &mut gt1);
+                mlp.vjp_kept(&theta, &x, &keep, &w, &mut ws, Some(&mut gx2), &mut gt2);
+                assert_eq!(gx1, gx2, "{act:?} {sizes:?}");
+                assert_eq!(gt1, gt2, "{act:?} {sizes:?}");
+            }
+        }
+    }
 
     /// Relative error with a floor of 1 % of the gradient's largest entry (central differences
     /// with h = 1e-6 carry ~1e-10 absolute round-off, so tinier entries cannot be checked to 1e-7).

@@ -280,12 +280,65 @@ impl NeuralRhs {
         }
     }
 
+    /// Floats of the activation record of one evaluation of a batch of `batch` trajectories
+    /// ([`NeuralRhs::eval_keep`]).
+    pub(crate) fn keep_len(&self, batch: usize) -> usize {
+        self.mlp.keep_len(batch)
+    }
+
+    /// [`NeuralRhs::eval_unchecked`] that also records the network's hidden activations into
+    /// `keep` ([`NeuralRhs::keep_len`] floats) for [`NeuralRhs::vjp_kept`].
+    pub(crate) fn eval_keep(
+        &self,
+        t: f64,
+        theta: &[f64],
+        y: &[f64],
+        ws: &mut RhsWorkspace,
+        dy: &mut [f64],
+        keep: &mut [f64],
+    ) {
+        self.eval_unchecked(t, theta, y, ws, dy);
+        self.mlp.keep_activations(&ws.mlp, y.len() / self.dim, keep);
+    }
+
+    /// [`NeuralRhs::vjp_unchecked`] at a point evaluated by [`NeuralRhs::eval_keep`] with the
+    /// same `θ` and `y`, from its record: the network's forward pass is not repeated.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn vjp_kept(
+        &self,
+        t: f64,
+        theta: &[f64],
+        y: &[f64],
+        keep: &[f64],
+        w: &[f64],
+        ws: &mut RhsWorkspace,
+        gy: &mut [f64],
+        gtheta: &mut [f64],
+    ) {
+        self.vjp_impl(t, theta, y, Some(keep), w, ws, gy, gtheta);
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn vjp_unchecked(
         &self,
         t: f64,
         theta: &[f64],
         y: &[f64],
+        w: &[f64],
+        ws: &mut RhsWorkspace,
+        gy: &mut [f64],
+        gtheta: &mut [f64],
+    ) {
+        self.vjp_impl(t, theta, y, None, w, ws, gy, gtheta);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn vjp_impl(
+        &self,
+        t: f64,
+        theta: &[f64],
+        y: &[f64],
+        keep: Option<&[f64]>,
         w: &[f64],
         ws: &mut RhsWorkspace,
         gy: &mut [f64],
@@ -301,8 +354,14 @@ impl NeuralRhs {
         }
         ws.gu.resize(y.len(), 0.0);
         let (u, wo, gu) = (&ws.u, &ws.w_out[..batch * m], &mut ws.gu[..]);
-        self.mlp
-            .vjp_unchecked(theta, u, wo, &mut ws.mlp, Some(gu), gtheta);
+        match keep {
+            Some(keep) => self
+                .mlp
+                .vjp_kept(theta, u, keep, wo, &mut ws.mlp, Some(gu), gtheta),
+            None => self
+                .mlp
+                .vjp_unchecked(theta, u, wo, &mut ws.mlp, Some(gu), gtheta),
+        }
         match self.input {
             InputMap::Identity => gy.copy_from_slice(gu),
             InputMap::Cube => {
@@ -404,9 +463,10 @@ impl NeuralRhs {
 /// A [`NeuralRhs`] with its parameters `θ`, as an [`ai4de_ode::OdeSystem`] and a
 /// [`ParametricSystem`] (see [`NeuralRhs::system`]).
 ///
-/// `rhs_params_dual` runs the network's forward mode ([`Mlp::jvp`]); `vjp_y` runs its reverse
-/// mode once for both `(∂f/∂y)ᵀw` and `(∂f/∂θ)ᵀw` and keeps the latter, so the `vjp_p` that the
-/// adjoints of `ai4de-ode` ask for next at the same `(t, y, w)` costs a comparison and a copy.
+/// `rhs_params_dual` runs the network's forward mode ([`Mlp::jvp`]); `vjp_accumulate` (what the
+/// discrete adjoint of `ai4de-ode` calls) runs its reverse mode once for both `(∂f/∂y)ᵀw` and
+/// `(∂f/∂θ)ᵀw`; `vjp_y` does the same and keeps the latter, so the `vjp_p` that the continuous
+/// adjoint asks for next at the same `(t, y, w)` costs a comparison and a copy.
 #[derive(Debug)]
 pub struct NeuralSystem<'a> {
     rhs: &'a NeuralRhs,
@@ -429,6 +489,10 @@ struct SystemScratch {
     key_w: Vec<f64>,
     gtheta: Vec<f64>,
     cached: bool,
+    /// Per slot of the discrete adjoint's recorded pass (`rhs_slot`): the state evaluated and
+    /// the network's hidden activations there (`dim` and `keep_len` floats per slot).
+    slot_y: Vec<f64>,
+    slot_keep: Vec<f64>,
 }
 
 impl NeuralSystem<'_> {
@@ -498,7 +562,10 @@ impl ParametricSystem for NeuralSystem<'_> {
     fn set_params(&mut self, p: &[f64]) -> Result<(), OdeError> {
         ai4de_ode::sensitivity::check_params(p, self.theta.len())?;
         self.theta.copy_from_slice(p);
-        self.scratch.get_mut().cached = false;
+        let s = self.scratch.get_mut();
+        s.cached = false;
+        // records made with other parameters must not be used
+        s.slot_y.fill(f64::NAN);
         Ok(())
     }
     fn param_names(&self) -> Vec<String> {
@@ -521,6 +588,68 @@ impl ParametricSystem for NeuralSystem<'_> {
         s.key_w.clear();
         s.key_w.extend_from_slice(w);
         s.cached = true;
+        true
+    }
+    fn rhs_slot(&self, t: f64, y: &[f64], dy: &mut [f64], slot: usize) {
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        let kl = self.rhs.keep_len(y.len() / self.rhs.dim());
+        let n = y.len();
+        if s.slot_y.len() < (slot + 1) * n {
+            // grows to the longest recorded solve, then stays (no allocation per solve)
+            s.slot_y.resize((slot + 1) * n, f64::NAN);
+            s.slot_keep.resize((slot + 1) * kl, 0.0);
+        }
+        s.slot_y[slot * n..(slot + 1) * n].copy_from_slice(y);
+        self.rhs.eval_keep(
+            t,
+            &self.theta,
+            y,
+            &mut s.ws,
+            dy,
+            &mut s.slot_keep[slot * kl..(slot + 1) * kl],
+        );
+    }
+    fn vjp_slot(
+        &self,
+        slot: usize,
+        t: f64,
+        y: &[f64],
+        w: &[f64],
+        out_y: &mut [f64],
+        acc_p: &mut [f64],
+    ) -> bool {
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        let kl = self.rhs.keep_len(y.len() / self.rhs.dim());
+        let n = y.len();
+        // the record is used only for the very state it was made at
+        if s.slot_y.len() < (slot + 1) * n || s.slot_y[slot * n..(slot + 1) * n] != *y {
+            return false;
+        }
+        self.rhs.vjp_kept(
+            t,
+            &self.theta,
+            y,
+            &s.slot_keep[slot * kl..(slot + 1) * kl],
+            w,
+            &mut s.ws,
+            out_y,
+            acc_p,
+        );
+        true
+    }
+    fn vjp_accumulate(
+        &self,
+        t: f64,
+        y: &[f64],
+        w: &[f64],
+        out_y: &mut [f64],
+        acc_p: &mut [f64],
+    ) -> bool {
+        let mut s = self.scratch.borrow_mut();
+        self.rhs
+            .vjp_unchecked(t, &self.theta, y, w, &mut s.ws, out_y, acc_p);
         true
     }
     fn vjp_p(&self, t: f64, y: &[f64], w: &[f64], out: &mut [f64]) -> bool {
@@ -598,6 +727,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A record is used only at the state it was made at and with the parameters it was made
+    /// with; then its VJP equals the recomputing one.
+    #[test]
+    fn slot_records_are_used_only_where_valid() {
+        let mlp = Mlp::new(&[2, 6, 2], Activation::Tanh).unwrap();
+        let theta = mlp.init_glorot(2);
+        let rhs = NeuralRhs::neural_ode(mlp, InputMap::Cube).unwrap();
+        let mut sys = rhs.system(&theta, 2).unwrap();
+        let y = [0.3, -0.2, 1.1, 0.4];
+        let w = [1.0, 0.5, -0.25, 2.0];
+        let mut dy = [0.0; 4];
+        sys.rhs_slot(0.0, &y, &mut dy, 3);
+        let (mut gy, mut gp) = ([0.0; 4], vec![0.0; theta.len()]);
+        assert!(sys.vjp_slot(3, 0.0, &y, &w, &mut gy, &mut gp));
+        let (mut gy2, mut gp2) = ([0.0; 4], vec![0.0; theta.len()]);
+        assert!(sys.vjp_accumulate(0.0, &y, &w, &mut gy2, &mut gp2));
+        assert_eq!((gy, &gp), (gy2, &gp2));
+        let other = [0.3, -0.2, 1.1, 0.5];
+        assert!(!sys.vjp_slot(3, 0.0, &other, &w, &mut gy, &mut gp));
+        assert!(!sys.vjp_slot(4, 0.0, &y, &w, &mut gy, &mut gp));
+        sys.set_params(&theta).unwrap();
+        assert!(!sys.vjp_slot(3, 0.0, &y, &w, &mut gy, &mut gp));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 //! gradients, mini-batches of time windows, first-order optimisers (Adam, RMSprop) and an
 //! L-BFGS polish (`ai4de_inverse::optim::lbfgs`).
 
+use std::cell::RefCell;
+
+use ai4de_ode::sensitivity::{DiscreteAdjoint, ParametricSystem, TrajectoryLoss};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::mlp::{check_finite, check_len};
-use crate::rhs::NeuralRhs;
-use crate::solve::{solve_backward, solve_forward, SolveOptions, SolveWorkspace, Tape};
+use crate::rhs::{NeuralRhs, NeuralSystem};
+use crate::solve::{predict, SolveOptions};
 use crate::NodeError;
 
 /// Pointwise loss between prediction and data, averaged over all entries.
@@ -25,7 +28,12 @@ pub enum Loss {
 impl Loss {
     /// Value and gradient (`grad` overwritten) of the loss of `pred` against `data`.
     pub fn value_grad(self, pred: &[f64], data: &[f64], grad: &mut [f64]) -> f64 {
-        let m = pred.len().max(1) as f64;
+        self.part(pred, data, grad, pred.len().max(1) as f64)
+    }
+
+    /// The terms of the loss over `m` entries in all that `pred` contributes, and their
+    /// gradient (`grad` overwritten).
+    fn part(self, pred: &[f64], data: &[f64], grad: &mut [f64], m: f64) -> f64 {
         let mut v = 0.0;
         for ((g, p), d) in grad.iter_mut().zip(pred).zip(data) {
             let r = p - d;
@@ -71,6 +79,113 @@ impl Trajectory {
     }
 }
 
+/// A [`Loss`] of the solution at `times` against `data` (one row of `row` floats per time,
+/// the batched state's layout) as a [`TrajectoryLoss`] of `ai4de-ode`; it keeps the
+/// prediction it was evaluated at.
+struct DataLoss<'d> {
+    times: &'d [f64],
+    data: &'d [f64],
+    row: usize,
+    loss: Loss,
+    pred: RefCell<Vec<f64>>,
+}
+
+impl<'d> DataLoss<'d> {
+    /// `pred`: a buffer for the prediction (reused).
+    fn new(times: &'d [f64], data: &'d [f64], row: usize, loss: Loss, pred: Vec<f64>) -> Self {
+        Self {
+            times,
+            data,
+            row,
+            loss,
+            pred: RefCell::new(pred),
+        }
+    }
+}
+
+impl TrajectoryLoss for DataLoss<'_> {
+    fn times(&self) -> &[f64] {
+        self.times
+    }
+    fn point(&self, i: usize, _t: f64, y: &[f64], grad: &mut [f64]) -> f64 {
+        let r = i * self.row..(i + 1) * self.row;
+        let mut pred = self.pred.borrow_mut();
+        pred.resize(self.data.len(), 0.0);
+        pred[r.clone()].copy_from_slice(y);
+        self.loss
+            .part(y, &self.data[r], grad, self.data.len().max(1) as f64)
+    }
+}
+
+/// The loss of the solve of `sys` from `y0` at `times` against `data` and its gradient in `θ`
+/// (`grad` overwritten) by `ai4de-ode`'s [`DiscreteAdjoint`] (the recorded solve's exact
+/// gradient, dense save times when `opts.dense`); the prediction goes to `pred`.
+#[allow(clippy::too_many_arguments)]
+fn loss_grad(
+    sys: &NeuralSystem<'_>,
+    y0: &[f64],
+    times: &[f64],
+    data: &[f64],
+    loss: Loss,
+    opts: &SolveOptions,
+    grad: &mut [f64],
+    pred: &mut Vec<f64>,
+) -> Result<f64, NodeError> {
+    let l = DataLoss::new(times, data, y0.len(), loss, std::mem::take(pred));
+    let g = DiscreteAdjoint::new(sys, (times[0], times[times.len() - 1]), y0, &l)
+        .method(opts.method()?)
+        .options(opts.ode_options())
+        .dense_observations(opts.dense && opts.fixed_step.is_none())
+        .run();
+    *pred = l.pred.into_inner();
+    let g = g?;
+    grad.copy_from_slice(&g.gradient.dp);
+    Ok(g.gradient.loss)
+}
+
+/// The loss of the solution of `rhs` with parameters `θ` from the batched initial state `y0`
+/// (`batch × dim`) at the times `t` against `data` (`t.len()` rows of `batch × dim`, row `k`
+/// for `t[k]`, the first row included), and its gradient in `θ` (`grad` overwritten): the
+/// exact gradient of the computed solution by `ai4de-ode`'s [`DiscreteAdjoint`] (one recorded
+/// solve, one reverse sweep of network VJPs from the kept activations). Returns the loss and
+/// the prediction (`t.len()` rows).
+///
+/// Errors: invalid times, options, parameters or shapes; solver failures
+/// ([`NodeError::Ode`]).
+#[allow(clippy::too_many_arguments)]
+pub fn loss_gradient(
+    rhs: &NeuralRhs,
+    theta: &[f64],
+    y0: &[f64],
+    t: &[f64],
+    data: &[f64],
+    loss: Loss,
+    opts: &SolveOptions,
+    grad: &mut [f64],
+) -> Result<(f64, Vec<f64>), NodeError> {
+    crate::solve::validate_times(t)?;
+    opts.validate()?;
+    check_finite("initial state", y0)?;
+    check_finite("data value", data)?;
+    if y0.is_empty() || !y0.len().is_multiple_of(rhs.dim()) {
+        return Err(NodeError::DimensionMismatch {
+            what: "initial states (a positive multiple of the dimension)",
+            expected: rhs.dim(),
+            found: y0.len(),
+        });
+    }
+    check_len(
+        "data (times × batched state)",
+        t.len() * y0.len(),
+        data.len(),
+    )?;
+    check_len("parameter gradient", rhs.n_params(), grad.len())?;
+    let sys = rhs.system(theta, y0.len() / rhs.dim())?;
+    let mut pred = Vec::new();
+    let v = loss_grad(&sys, y0, t, data, loss, opts, grad, &mut pred)?;
+    Ok((v, pred))
+}
+
 /// Full-trajectory loss and its gradient in `θ` (the initial state is the first data row).
 pub struct TrajectoryObjective<'a> {
     pub rhs: &'a NeuralRhs,
@@ -79,10 +194,8 @@ pub struct TrajectoryObjective<'a> {
     pub opts: SolveOptions,
     /// Quadratic weight decay `½ λ ‖θ‖²` added to the loss.
     pub weight_decay: f64,
-    tape: Tape,
-    ws: SolveWorkspace,
-    dl: Vec<f64>,
-    gy0: Vec<f64>,
+    sys: NeuralSystem<'a>,
+    pred: Vec<f64>,
     /// The lowest loss evaluated so far and its `θ` (kept for optimisers that may fail late).
     best: Option<(f64, Vec<f64>)>,
 }
@@ -99,16 +212,15 @@ impl<'a> TrajectoryObjective<'a> {
             data.t.len() * rhs.dim(),
             data.y.len(),
         )?;
+        opts.validate()?;
         Ok(Self {
             rhs,
             data,
             loss,
             opts,
             weight_decay: 0.0,
-            tape: Tape::default(),
-            ws: SolveWorkspace::default(),
-            dl: Vec::new(),
-            gy0: vec![0.0; rhs.dim()],
+            sys: rhs.system(&vec![0.0; rhs.n_params()], 1)?,
+            pred: Vec::new(),
             best: None,
         })
     }
@@ -116,28 +228,17 @@ impl<'a> TrajectoryObjective<'a> {
     /// The loss at `θ` and its gradient (`grad` overwritten).
     pub fn value_grad(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, NodeError> {
         let n = self.rhs.dim();
-        solve_forward(
-            self.rhs,
-            theta,
+        check_len("parameter gradient", self.rhs.n_params(), grad.len())?;
+        self.sys.set_params(theta)?;
+        let mut v = loss_grad(
+            &self.sys,
             &self.data.y[..n],
             &self.data.t,
+            &self.data.y,
+            self.loss,
             &self.opts,
-            &mut self.tape,
-            &mut self.ws,
-        )?;
-        self.dl.resize(self.data.y.len(), 0.0);
-        let mut v = self
-            .loss
-            .value_grad(self.tape.ys(), &self.data.y, &mut self.dl);
-        solve_backward(
-            self.rhs,
-            theta,
-            &self.tape,
-            &self.opts,
-            &self.dl,
-            &mut self.ws,
             grad,
-            &mut self.gy0,
+            &mut self.pred,
         )?;
         if self.weight_decay > 0.0 {
             for (g, th) in grad.iter_mut().zip(theta) {
@@ -154,27 +255,22 @@ impl<'a> TrajectoryObjective<'a> {
         Ok(v)
     }
 
-    /// The loss at `θ` (a forward solve only).
+    /// The loss at `θ` (a forward solve only: with dense save times the same values as the
+    /// gradient's recorded solve; otherwise the save times come from the continuous extension
+    /// here while the gradient's solve ends steps on them, a difference of the order of the
+    /// tolerance).
     pub fn value(&mut self, theta: &[f64]) -> Result<f64, NodeError> {
         let n = self.rhs.dim();
-        solve_forward(
-            self.rhs,
-            theta,
-            &self.data.y[..n],
-            &self.data.t,
-            &self.opts,
-            &mut self.tape,
-            &mut self.ws,
-        )?;
-        self.dl.resize(self.data.y.len(), 0.0);
-        Ok(self
-            .loss
-            .value_grad(self.tape.ys(), &self.data.y, &mut self.dl))
+        self.sys.set_params(theta)?;
+        self.pred = predict(&self.sys, &self.data.y[..n], &self.data.t, &self.opts)?;
+        let mut dl = vec![0.0; self.pred.len()];
+        Ok(self.loss.value_grad(&self.pred, &self.data.y, &mut dl))
     }
 
-    /// The last forward solve's prediction at the data times.
+    /// The prediction at the data times of the last [`TrajectoryObjective::value`] or
+    /// [`TrajectoryObjective::value_grad`].
     pub fn prediction(&self) -> &[f64] {
-        self.tape.ys()
+        &self.pred
     }
 }
 
@@ -367,18 +463,23 @@ pub fn train(
     let mut state = OptimizerState::new(opts.optimizer, theta.len());
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut full = TrajectoryObjective::new(rhs, data, opts.loss, opts.solve)?;
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    let (mut y0, mut batch_y, mut dl, mut gy0) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut batch_sys = match opts.batching {
+        Batching::Windows { batch_size, .. } => Some(rhs.system(&theta, batch_size)?),
+        Batching::Full => None,
+    };
+    let (mut y0, mut batch_y, mut pred) = (Vec::new(), Vec::new(), Vec::new());
     let mut log = Vec::new();
     let mut reached = false;
     let mut eval_seconds = 0.0;
     for it in 1..=opts.iterations {
-        let batch_loss = match opts.batching {
-            Batching::Full => full.value_grad(&theta, &mut grad)?,
-            Batching::Windows {
-                batch_time,
-                batch_size,
-            } => {
+        let batch_loss = match (opts.batching, batch_sys.as_mut()) {
+            (
+                Batching::Windows {
+                    batch_time,
+                    batch_size,
+                },
+                Some(sys),
+            ) => {
                 let starts = sample(&mut rng, n_t - batch_time, batch_size);
                 y0.clear();
                 for s in starts.iter() {
@@ -391,30 +492,19 @@ pub fn train(
                         batch_y.extend_from_slice(&data.y[(s + i) * n..(s + i + 1) * n]);
                     }
                 }
-                solve_forward(
-                    rhs,
-                    &theta,
+                sys.set_params(&theta)?;
+                loss_grad(
+                    sys,
                     &y0,
                     &data.t[..batch_time],
+                    &batch_y,
+                    opts.loss,
                     &opts.solve,
-                    &mut tape,
-                    &mut ws,
-                )?;
-                dl.resize(batch_y.len(), 0.0);
-                gy0.resize(y0.len(), 0.0);
-                let v = opts.loss.value_grad(tape.ys(), &batch_y, &mut dl);
-                solve_backward(
-                    rhs,
-                    &theta,
-                    &tape,
-                    &opts.solve,
-                    &dl,
-                    &mut ws,
                     &mut grad,
-                    &mut gy0,
-                )?;
-                v
+                    &mut pred,
+                )?
             }
+            _ => full.value_grad(&theta, &mut grad)?,
         };
         if !batch_loss.is_finite() {
             return Err(NodeError::Diverged {

@@ -1,11 +1,12 @@
-//! Discrete-adjoint gradients of neural-ODE and UDE solves against central finite differences,
-//! and the recorded solve against `ai4de-ode`'s own solver.
+//! Training gradients of neural-ODE and UDE solves (`loss_gradient`: `ai4de-ode`'s
+//! `DiscreteAdjoint` with the network's VJPs from kept activations) against central finite
+//! differences, forward sensitivities and the continuous adjoint.
 use ai4de_node::{
-    solve_backward, solve_forward, Activation, InputMap, LinearTerm, Loss, Mlp, NeuralRhs,
-    NodeError, SolveOptions, SolveWorkspace, Tape,
+    loss_gradient, predict, Activation, InputMap, LinearTerm, Loss, Mlp, NeuralRhs, NodeError,
+    SolveOptions,
 };
-use ai4de_ode::sensitivity::{ContinuousAdjoint, DiscreteAdjoint, SquaredError};
-use ai4de_ode::{Method, Options, SaveAt, Solve};
+use ai4de_ode::sensitivity::{ContinuousAdjoint, DiscreteAdjoint, ParametricSystem, SquaredError};
+use ai4de_ode::{Method, SaveAt, Solve};
 
 fn loss_and_grad(
     rhs: &NeuralRhs,
@@ -14,15 +15,10 @@ fn loss_and_grad(
     t: &[f64],
     data: &[f64],
     opts: &SolveOptions,
-) -> (f64, Vec<f64>, Vec<f64>) {
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    solve_forward(rhs, theta, y0, t, opts, &mut tape, &mut ws).unwrap();
-    let mut dl = vec![0.0; data.len()];
-    let v = Loss::Mse.value_grad(tape.ys(), data, &mut dl);
+) -> (f64, Vec<f64>) {
     let mut g = vec![0.0; theta.len()];
-    let mut gy0 = vec![0.0; y0.len()];
-    solve_backward(rhs, theta, &tape, opts, &dl, &mut ws, &mut g, &mut gy0).unwrap();
-    (v, g, gy0)
+    let (v, _) = loss_gradient(rhs, theta, y0, t, data, Loss::Mse, opts, &mut g).unwrap();
+    (v, g)
 }
 
 fn loss(
@@ -47,32 +43,23 @@ fn max_rel(g: &[f64], fd: &[f64], floor: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn fd_grads(
+fn fd_grad(
     rhs: &NeuralRhs,
     theta: &[f64],
     y0: &[f64],
     t: &[f64],
     data: &[f64],
     opts: &SolveOptions,
-) -> (Vec<f64>, Vec<f64>) {
+) -> Vec<f64> {
     let h = 1e-6;
-    let gt = (0..theta.len())
+    (0..theta.len())
         .map(|i| {
             let (mut p, mut m) = (theta.to_vec(), theta.to_vec());
             p[i] += h;
             m[i] -= h;
             (loss(rhs, &p, y0, t, data, opts) - loss(rhs, &m, y0, t, data, opts)) / (2.0 * h)
         })
-        .collect();
-    let gy = (0..y0.len())
-        .map(|i| {
-            let (mut p, mut m) = (y0.to_vec(), y0.to_vec());
-            p[i] += h;
-            m[i] -= h;
-            (loss(rhs, theta, &p, t, data, opts) - loss(rhs, theta, &m, t, data, opts)) / (2.0 * h)
-        })
-        .collect();
-    (gt, gy)
+        .collect()
 }
 
 fn lv_ude() -> (NeuralRhs, Vec<f64>) {
@@ -103,150 +90,132 @@ fn fixed_step_gradient_matches_central_differences() {
             fixed_step: Some(0.05),
             ..Default::default()
         };
-        let (_, g, gy0) = loss_and_grad(&rhs, &theta, &y0, &t, &data, &opts);
-        let (fdt, fdy) = fd_grads(&rhs, &theta, &y0, &t, &data, &opts);
-        let (et, ey) = (max_rel(&g, &fdt, 1e-2), max_rel(&gy0, &fdy, 1e-2));
-        assert!(et < 1e-6 && ey < 1e-6, "{}: θ {et:e}, y0 {ey:e}", tab.name);
+        let (_, g) = loss_and_grad(&rhs, &theta, &y0, &t, &data, &opts);
+        let fdt = fd_grad(&rhs, &theta, &y0, &t, &data, &opts);
+        let et = max_rel(&g, &fdt, 1e-2);
+        assert!(et < 1e-6, "{}: θ {et:e}", tab.name);
     }
 }
 
+/// Pure neural ODE with the spiral example's cube input map, adaptive DP5 at tight tolerance,
+/// save times landed on and (dense) from the continuous extension, with a Vern7 variant whose
+/// interpolant has extra stages (the discrete adjoint holds the step sizes fixed; FD sees
+/// their tiny variation, which is O(tolerance)).
 #[test]
 fn adaptive_gradient_matches_central_differences_neural_ode() {
-    // Pure neural ODE with the spiral example's cube input map, adaptive DP5 at tight tolerance
-    // (the discrete adjoint holds the step sizes fixed; FD sees their tiny variation, which is
-    // O(tolerance)).
     let mlp = Mlp::new(&[2, 16, 2], Activation::Tanh).unwrap();
     let theta = mlp.init_normal(0.3, 4).unwrap();
     let rhs = NeuralRhs::neural_ode(mlp, InputMap::Cube).unwrap();
-    let t: Vec<f64> = (0..=10).map(|i| 0.1 * i as f64).collect();
-    let y0 = [2.0, 0.0];
-    let data: Vec<f64> = (0..t.len() * 2)
+    let t: Vec<f64> = (0..=20).map(|i| 0.05 * i as f64).collect();
+    let y0 = [2.0, 0.0, 0.5, -1.0];
+    let data: Vec<f64> = (0..t.len() * 4)
         .map(|i| 0.5 * (i as f64 * 0.3).cos())
         .collect();
-    let opts = SolveOptions {
-        rtol: 1e-11,
-        atol: 1e-11,
-        ..Default::default()
-    };
-    let (_, g, gy0) = loss_and_grad(&rhs, &theta, &y0, &t, &data, &opts);
-    let (fdt, fdy) = fd_grads(&rhs, &theta, &y0, &t, &data, &opts);
-    let (et, ey) = (max_rel(&g, &fdt, 1e-2), max_rel(&gy0, &fdy, 1e-2));
-    assert!(et < 1e-6 && ey < 1e-6, "θ {et:e}, y0 {ey:e}");
+    for (tab, dense) in [
+        (&ai4de_ode::methods::dp5::TABLEAU, false),
+        (&ai4de_ode::methods::dp5::TABLEAU, true),
+        (&ai4de_ode::methods::vern7::TABLEAU, true),
+    ] {
+        let opts = SolveOptions {
+            tableau: tab,
+            rtol: 1e-11,
+            atol: 1e-11,
+            dense,
+            ..Default::default()
+        };
+        let (_, g) = loss_and_grad(&rhs, &theta, &y0, &t, &data, &opts);
+        let fdt = fd_grad(&rhs, &theta, &y0, &t, &data, &opts);
+        let et = max_rel(&g, &fdt, 1e-2);
+        assert!(et < 1e-6, "{} dense {dense}: θ {et:e}", tab.name);
+    }
 }
 
+/// With dense save times the gradient's prediction is the forward solver's save-at output
+/// (same steps, same interpolant), and it agrees with the prediction that lands on the save
+/// times to the tolerance.
 #[test]
-fn recorded_solve_agrees_with_ai4de_ode() {
+fn dense_prediction_is_the_solvers_output() {
     let (rhs, theta) = lv_ude();
-    let t: Vec<f64> = (0..=12).map(|i| 0.25 * i as f64).collect();
+    let t: Vec<f64> = (0..=30).map(|i| 0.1 * i as f64).collect();
     let y0 = [0.44249296, 4.6280594];
+    let data = vec![1.0; t.len() * 2];
     let opts = SolveOptions {
         rtol: 1e-10,
         atol: 1e-10,
+        dense: true,
         ..Default::default()
     };
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    solve_forward(&rhs, &theta, &y0, &t, &opts, &mut tape, &mut ws).unwrap();
+    let mut g = vec![0.0; theta.len()];
+    let (_, pred) = loss_gradient(&rhs, &theta, &y0, &t, &data, Loss::Mse, &opts, &mut g).unwrap();
     let sys = rhs.system(&theta, 1).unwrap();
-    let sol = Solve::new(&sys, (0.0, 3.0), &y0)
-        .rtol(1e-12)
-        .atol(1e-12)
-        .save_at(SaveAt::Times(t.clone()))
-        .run()
-        .unwrap();
-    for (k, row) in sol.y.chunks(2).enumerate() {
-        for (&a, &r) in tape.ys()[k * 2..k * 2 + 2].iter().zip(row) {
-            assert!(
-                (a - r).abs() < 1e-8 * r.abs().max(1.0),
-                "t = {}: {a} vs {r}",
-                t[k]
-            );
-        }
+    let ys = predict(&sys, &y0, &t, &opts).unwrap();
+    for (a, b) in pred.iter().zip(&ys) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+    }
+    let landing = SolveOptions {
+        dense: false,
+        ..opts
+    };
+    let (_, pred_l) =
+        loss_gradient(&rhs, &theta, &y0, &t, &data, Loss::Mse, &landing, &mut g).unwrap();
+    for (a, b) in pred.iter().zip(&pred_l) {
+        assert!((a - b).abs() < 1e-8 * b.abs().max(1.0), "{a} vs {b}");
     }
 }
 
 #[test]
 fn bad_input_gives_errors() {
     let (rhs, theta) = lv_ude();
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
     let o = SolveOptions::default();
-    let run =
-        |t: &[f64],
-         y0: &[f64],
-         th: &[f64],
-         o: &SolveOptions,
-         tape: &mut Tape,
-         ws: &mut SolveWorkspace| { solve_forward(&rhs, th, y0, t, o, tape, ws) };
+    let run = |t: &[f64], y0: &[f64], th: &[f64], o: &SolveOptions| {
+        let data = vec![1.0; t.len() * y0.len()];
+        let mut gg = vec![0.0; th.len()];
+        loss_gradient(&rhs, th, y0, t, &data, Loss::Mse, o, &mut gg).map(|(v, _)| v)
+    };
     assert!(matches!(
-        run(
-            &[0.0, 1.0, 1.0],
-            &[1.0, 1.0],
-            &theta,
-            &o,
-            &mut tape,
-            &mut ws
-        ),
+        run(&[0.0, 1.0, 1.0], &[1.0, 1.0], &theta, &o),
         Err(NodeError::InvalidTimes { .. })
     ));
     assert!(matches!(
-        run(
-            &[0.0, 1.0],
-            &[1.0, f64::NAN],
-            &theta,
-            &o,
-            &mut tape,
-            &mut ws
-        ),
+        run(&[0.0, 1.0], &[1.0, f64::NAN], &theta, &o),
         Err(NodeError::NonFiniteInput { .. })
     ));
     assert!(matches!(
-        run(
-            &[0.0, 1.0],
-            &[1.0, 1.0, 1.0],
-            &theta,
-            &o,
-            &mut tape,
-            &mut ws
-        ),
+        run(&[0.0, 1.0], &[1.0, 1.0, 1.0], &theta, &o),
         Err(NodeError::DimensionMismatch { .. })
     ));
-    assert!(run(
-        &[0.0, 1.0],
-        &[1.0, 1.0],
-        &theta[1..],
-        &o,
-        &mut tape,
-        &mut ws
-    )
-    .is_err());
+    assert!(run(&[0.0, 1.0], &[1.0, 1.0], &theta[1..], &o).is_err());
     let rk4 = SolveOptions {
         tableau: &ai4de_ode::methods::rk4::TABLEAU,
         ..Default::default()
     };
     assert!(matches!(
-        run(&[0.0, 1.0], &[1.0, 1.0], &theta, &rk4, &mut tape, &mut ws),
+        run(&[0.0, 1.0], &[1.0, 1.0], &theta, &rk4),
         Err(NodeError::InvalidConfig { .. })
     ));
     // a finite-time blow-up (y' = y³, blows up at t = 1/2) stops with an error, no panic or hang
     let lin = Mlp::new(&[2, 2], Activation::Identity).unwrap();
     let cube = NeuralRhs::neural_ode(lin, InputMap::Cube).unwrap();
     let w = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-    let r = solve_forward(&cube, &w, &[1.0, 1.0], &[0.0, 10.0], &o, &mut tape, &mut ws);
-    assert!(
-        matches!(
-            r,
-            Err(NodeError::MaxStepsReached { .. }
-                | NodeError::StepSizeTooSmall { .. }
-                | NodeError::NonFinite { .. })
-        ),
-        "{r:?}"
+    let mut gw = vec![0.0; 6];
+    let r = loss_gradient(
+        &cube,
+        &w,
+        &[1.0, 1.0],
+        &[0.0, 10.0],
+        &[1.0; 4],
+        Loss::Mse,
+        &o,
+        &mut gw,
     );
+    assert!(matches!(r, Err(NodeError::Ode(_))), "{r:?}");
 }
 
-/// `ai4de-ode`'s discrete adjoint and continuous adjoint of the [`NeuralRhs::system`] view agree
-/// with this crate's own recorded sweep and with central differences of a tightly solved loss
-/// (all to 1e-6 relative), on a batch of two trajectories of a neural ODE.
+/// `loss_gradient` (the training path), `ai4de-ode`'s discrete adjoint with dense observations
+/// and the continuous adjoint of the [`NeuralRhs::system`] view agree with central differences
+/// of a tightly solved loss (all to 1e-6 relative), on a batch of two trajectories.
 #[test]
-fn ode_adjoints_agree_with_own_sweep_and_central_differences() {
+fn training_gradient_agrees_with_adjoints_and_central_differences() {
     let mlp = Mlp::new(&[2, 12, 2], Activation::Tanh).unwrap();
     let theta = mlp.init_normal(0.4, 9).unwrap();
     let rhs = NeuralRhs::neural_ode(mlp, InputMap::Cube).unwrap();
@@ -255,15 +224,17 @@ fn ode_adjoints_agree_with_own_sweep_and_central_differences() {
     let data: Vec<f64> = (0..t.len() * 4)
         .map(|i| 0.8 * (i as f64 * 0.37).sin())
         .collect();
-    // own sweep; Loss::Sse = Σ r² is twice SquaredError's ½ Σ r²
+    // Loss::Sse = Σ r² is twice SquaredError's ½ Σ r²
     let opts = SolveOptions {
         rtol: 1e-11,
         atol: 1e-11,
+        dense: true,
         ..Default::default()
     };
-    let (l_own, g_own, gy_own) = loss_and_grad_sse(&rhs, &theta, &y0, &t, &data, &opts);
-    let g_own: Vec<f64> = g_own.iter().map(|g| 0.5 * g).collect();
-    let gy_own: Vec<f64> = gy_own.iter().map(|g| 0.5 * g).collect();
+    let mut g_train = vec![0.0; theta.len()];
+    let (l_train, _) =
+        loss_gradient(&rhs, &theta, &y0, &t, &data, Loss::Sse, &opts, &mut g_train).unwrap();
+    let g_train: Vec<f64> = g_train.iter().map(|g| 0.5 * g).collect();
 
     let sys = rhs.system(&theta, 2).unwrap();
     let loss = SquaredError::new(t.clone(), data.clone(), 4).unwrap();
@@ -271,6 +242,7 @@ fn ode_adjoints_agree_with_own_sweep_and_central_differences() {
         .method(Method::Dp5)
         .rtol(1e-11)
         .atol(1e-11)
+        .dense_observations(true)
         .run()
         .unwrap()
         .gradient;
@@ -280,7 +252,7 @@ fn ode_adjoints_agree_with_own_sweep_and_central_differences() {
         .atol(1e-11)
         .run()
         .unwrap();
-    assert!((disc.loss - 0.5 * l_own).abs() < 1e-9 * disc.loss);
+    assert!((disc.loss - 0.5 * l_train).abs() < 1e-12 * disc.loss);
 
     // central differences of the loss from a tight reference solve
     let reference = |th: &[f64], y0: &[f64]| -> f64 {
@@ -316,120 +288,87 @@ fn ode_adjoints_agree_with_own_sweep_and_central_differences() {
             (reference(&theta, &p) - reference(&theta, &m)) / (2.0 * h)
         })
         .collect();
+    let et = max_rel(&g_train, &fd_t, 1e-2);
+    assert!(et < 1e-6, "loss_gradient vs FD: θ {et:e}");
     for (name, gt, gy) in [
-        ("own sweep", &g_own, &gy_own),
         ("DiscreteAdjoint", &disc.dp, &disc.dy0),
         ("ContinuousAdjoint", &cont.dp, &cont.dy0),
     ] {
         let (et, ey) = (max_rel(gt, &fd_t, 1e-2), max_rel(gy, &fd_y, 1e-2));
         assert!(et < 1e-6 && ey < 1e-6, "{name} vs FD: θ {et:e}, y0 {ey:e}");
     }
-    let (et, ey) = (
-        max_rel(&g_own, &disc.dp, 1e-2),
-        max_rel(&gy_own, &disc.dy0, 1e-2),
-    );
-    assert!(
-        et < 1e-6 && ey < 1e-6,
-        "own vs DiscreteAdjoint: θ {et:e}, y0 {ey:e}"
-    );
+    // the training path is DiscreteAdjoint on the same system with the same options
+    for (a, b) in g_train.iter().zip(&disc.dp) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-3), "{a} vs {b}");
+    }
 }
 
-/// With the same fixed steps both discrete adjoints differentiate the same discrete map, so
-/// they agree to rounding.
+/// The kept-activation VJPs (`rhs_slot`/`vjp_slot`) give the same gradient, bit for bit, as
+/// the recomputing VJPs, also after new parameters.
 #[test]
-fn fixed_step_own_sweep_equals_ode_discrete_adjoint() {
+fn kept_activations_do_not_change_the_gradient() {
     let (rhs, theta) = lv_ude();
-    let t: Vec<f64> = (0..=8).map(|i| 0.25 * i as f64).collect();
+    let t: Vec<f64> = (0..=10).map(|i| 0.2 * i as f64).collect();
     let y0 = [0.44249296, 4.6280594];
     let data: Vec<f64> = (0..t.len() * 2)
         .map(|i| 1.0 + 0.3 * (i as f64).cos())
         .collect();
-    let opts = SolveOptions {
-        tableau: &ai4de_ode::methods::rk4::TABLEAU,
-        fixed_step: Some(0.0625),
-        ..Default::default()
-    };
-    let (_, g_own, gy_own) = loss_and_grad_sse(&rhs, &theta, &y0, &t, &data, &opts);
-    let sys = rhs.system(&theta, 1).unwrap();
-    let loss = SquaredError::new(t.clone(), data.clone(), 2).unwrap();
-    let d = DiscreteAdjoint::new(&sys, (0.0, 2.0), &y0, &loss)
-        .method(Method::Rk4)
-        .options(Options {
-            dt: Some(0.0625),
-            ..Default::default()
-        })
-        .run()
-        .unwrap();
-    assert_eq!(d.steps.len(), 33, "32 steps of 1/16");
-    for (a, b) in g_own
-        .iter()
-        .zip(&d.gradient.dp)
-        .chain(gy_own.iter().zip(&d.gradient.dy0))
-    {
-        assert!(
-            (0.5 * a - b).abs() <= 1e-12 * b.abs().max(1e-3),
-            "{} vs {b}",
-            0.5 * a
-        );
+    let loss = SquaredError::new(t.clone(), data, 2).unwrap();
+    use ai4de_ode::OdeSystem;
+    /// The same system without the slot methods (recomputing VJPs).
+    struct Plain<'a>(ai4de_node::NeuralSystem<'a>);
+    impl OdeSystem for Plain<'_> {
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+        fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
+            self.0.rhs(t, y, dy)
+        }
     }
-}
-
-fn loss_and_grad_sse(
-    rhs: &NeuralRhs,
-    theta: &[f64],
-    y0: &[f64],
-    t: &[f64],
-    data: &[f64],
-    opts: &SolveOptions,
-) -> (f64, Vec<f64>, Vec<f64>) {
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    solve_forward(rhs, theta, y0, t, opts, &mut tape, &mut ws).unwrap();
-    let mut dl = vec![0.0; data.len()];
-    let v = Loss::Sse.value_grad(tape.ys(), data, &mut dl);
-    let mut g = vec![0.0; theta.len()];
-    let mut gy0 = vec![0.0; y0.len()];
-    solve_backward(rhs, theta, &tape, opts, &dl, &mut ws, &mut g, &mut gy0).unwrap();
-    (v, g, gy0)
-}
-
-/// Dense mode (save times by the continuous extension, as `torchdiffeq`): the recorded
-/// solution agrees with the stepping-to-save-times solve, and the discrete adjoint (which
-/// differentiates the interpolant too) matches central differences to 1e-6.
-#[test]
-fn dense_mode_gradient_matches_central_differences() {
-    let mlp = Mlp::new(&[2, 16, 2], Activation::Tanh).unwrap();
-    let theta = mlp.init_normal(0.3, 4).unwrap();
-    let rhs = NeuralRhs::neural_ode(mlp, InputMap::Cube).unwrap();
-    let t: Vec<f64> = (0..=20).map(|i| 0.05 * i as f64).collect();
-    let y0 = [2.0, 0.0, 0.5, -1.0];
-    let data: Vec<f64> = (0..t.len() * 4)
-        .map(|i| 0.5 * (i as f64 * 0.3).cos())
-        .collect();
-    let opts = SolveOptions {
-        rtol: 1e-11,
-        atol: 1e-11,
-        dense: true,
-        ..Default::default()
-    };
-    let (mut tape, mut ws) = (Tape::default(), SolveWorkspace::default());
-    solve_forward(&rhs, &theta, &y0, &t, &opts, &mut tape, &mut ws).unwrap();
-    let dense_ys = tape.ys().to_vec();
-    let dense_steps = tape.n_steps();
-    let stop = SolveOptions {
-        dense: false,
-        ..opts
-    };
-    solve_forward(&rhs, &theta, &y0, &t, &stop, &mut tape, &mut ws).unwrap();
-    assert!(
-        dense_steps < tape.n_steps(),
-        "{dense_steps} vs {}",
-        tape.n_steps()
-    );
-    for (a, b) in dense_ys.iter().zip(tape.ys()) {
-        assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+    impl ParametricSystem for Plain<'_> {
+        fn n_params(&self) -> usize {
+            self.0.n_params()
+        }
+        fn param_values(&self) -> Vec<f64> {
+            self.0.param_values()
+        }
+        fn set_params(&mut self, p: &[f64]) -> Result<(), ai4de_ode::OdeError> {
+            self.0.set_params(p)
+        }
+        fn vjp_accumulate(
+            &self,
+            t: f64,
+            y: &[f64],
+            w: &[f64],
+            out_y: &mut [f64],
+            acc_p: &mut [f64],
+        ) -> bool {
+            self.0.vjp_accumulate(t, y, w, out_y, acc_p)
+        }
     }
-    let (_, g, gy0) = loss_and_grad(&rhs, &theta, &y0, &t, &data, &opts);
-    let (fdt, fdy) = fd_grads(&rhs, &theta, &y0, &t, &data, &opts);
-    let (et, ey) = (max_rel(&g, &fdt, 1e-2), max_rel(&gy0, &fdy, 1e-2));
-    assert!(et < 1e-6 && ey < 1e-6, "θ {et:e}, y0 {ey:e}");
+    fn run<S: ParametricSystem>(
+        s: &S,
+        y0: &[f64],
+        loss: &SquaredError,
+    ) -> ai4de_ode::sensitivity::Gradient {
+        DiscreteAdjoint::new(s, (0.0, 2.0), y0, loss)
+            .method(Method::Vern7)
+            .rtol(1e-8)
+            .atol(1e-8)
+            .dense_observations(true)
+            .run()
+            .unwrap()
+            .gradient
+    }
+    let mut kept = rhs.system(&theta, 1).unwrap();
+    let plain = Plain(rhs.system(&theta, 1).unwrap());
+    let (a, b) = (run(&kept, &y0, &loss), run(&plain, &y0, &loss));
+    assert_eq!(a.dp, b.dp);
+    assert_eq!(a.dy0, b.dy0);
+    // a kept system given new parameters computes what a fresh one does
+    let theta2: Vec<f64> = theta.iter().map(|v| 0.9 * v).collect();
+    kept.set_params(&theta2).unwrap();
+    let fresh = run(&rhs.system(&theta2, 1).unwrap(), &y0, &loss);
+    let again = run(&kept, &y0, &loss);
+    assert_eq!(fresh.dp, again.dp);
 }

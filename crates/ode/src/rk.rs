@@ -29,7 +29,13 @@ struct Work {
 /// `out = y + h Σ_j a_j k_j` over the nonzero coefficients of one tableau row. The row is a
 /// constant of the monomorphised method, so the zero tests fold away once inlined.
 #[inline(always)]
-fn stage_arg(row: &[crate::tableau::Coef], h: f64, y: &[f64], k: &[f64], out: &mut [f64]) {
+pub(crate) fn stage_arg(
+    row: &[crate::tableau::Coef],
+    h: f64,
+    y: &[f64],
+    k: &[f64],
+    out: &mut [f64],
+) {
     let n = y.len();
     for m in 0..n {
         let mut acc = 0.0;
@@ -168,7 +174,14 @@ fn extra_stages<S: OdeSystem + ?Sized>(
 
 /// Dense output `out = y(t + θh)` within the current step (extra stages must be evaluated).
 #[inline(never)]
-fn dense_eval(tab: &ButcherTableau, theta: f64, h: f64, y: &[f64], k: &[f64], out: &mut [f64]) {
+pub(crate) fn dense_eval(
+    tab: &ButcherTableau,
+    theta: f64,
+    h: f64,
+    y: &[f64],
+    k: &[f64],
+    out: &mut [f64],
+) {
     let n = y.len();
     let mut idx = [0usize; MAX_STAGES];
     let mut coef = [0.0f64; MAX_STAGES];

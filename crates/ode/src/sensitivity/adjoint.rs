@@ -289,6 +289,9 @@ impl Trajectory {
 /// Vector–Jacobian products of a [`ParametricSystem`]: the user's, or `n` (`n_p`) dual
 /// evaluations.
 pub(crate) struct Vjp {
+    /// Set when a product fell back to dual numbers and the system has no
+    /// `rhs_params_dual` (the product is then meaningless: callers report an error).
+    pub(crate) missing: bool,
     n: usize,
     p: Vec<f64>,
     yd: Vec<Dual64>,
@@ -299,18 +302,13 @@ pub(crate) struct Vjp {
 impl Vjp {
     pub(crate) fn new(n: usize, p: &[f64]) -> Self {
         Self {
+            missing: false,
             n,
             p: p.to_vec(),
             yd: vec![Dual64::from_re(0.0); n],
             pd: p.iter().map(|&v| Dual64::from_re(v)).collect(),
             fd: vec![Dual64::from_re(0.0); n],
         }
-    }
-
-    /// Whether the system has `rhs_params_dual`.
-    pub(crate) fn probe<S: ParametricSystem + ?Sized>(&self, sys: &S) -> bool {
-        let mut fd = self.fd.clone();
-        sys.rhs_params_dual(Dual64::from_re(0.0), &self.yd, &self.pd, &mut fd)
     }
 
     /// `out_y = Jᵀ w`, `out_p = f_pᵀ w` at `(t, y)`.
@@ -329,7 +327,8 @@ impl Vjp {
             }
             for (k, o) in out_y.iter_mut().enumerate().take(self.n) {
                 self.yd[k].eps = 1.0;
-                sys.rhs_params_dual(Dual64::from_re(t), &self.yd, &self.pd, &mut self.fd);
+                self.missing |=
+                    !sys.rhs_params_dual(Dual64::from_re(t), &self.yd, &self.pd, &mut self.fd);
                 self.yd[k].eps = 0.0;
                 *o = self.fd.iter().zip(w).map(|(f, w)| f.eps * w).sum();
             }
@@ -340,10 +339,39 @@ impl Vjp {
             }
             for (l, o) in out_p.iter_mut().enumerate().take(self.p.len()) {
                 self.pd[l].eps = 1.0;
-                sys.rhs_params_dual(Dual64::from_re(t), &self.yd, &self.pd, &mut self.fd);
+                self.missing |=
+                    !sys.rhs_params_dual(Dual64::from_re(t), &self.yd, &self.pd, &mut self.fd);
                 self.pd[l].eps = 0.0;
                 *o = self.fd.iter().zip(w).map(|(f, w)| f.eps * w).sum();
             }
+        }
+    }
+
+    /// `out_y = Jᵀ w`, `acc_p += f_pᵀ w` at `(t, y)` (`out_p`: `n_p` floats of scratch).
+    #[allow(clippy::too_many_arguments)]
+    /// With `slot`, the system's [`ParametricSystem::vjp_slot`] is tried first.
+    pub(crate) fn eval_acc<S: ParametricSystem + ?Sized>(
+        &mut self,
+        sys: &S,
+        slot: Option<usize>,
+        t: f64,
+        y: &[f64],
+        w: &[f64],
+        out_y: &mut [f64],
+        out_p: &mut [f64],
+        acc_p: &mut [f64],
+    ) {
+        if let Some(slot) = slot {
+            if sys.vjp_slot(slot, t, y, w, out_y, acc_p) {
+                return;
+            }
+        }
+        if sys.vjp_accumulate(t, y, w, out_y, acc_p) {
+            return;
+        }
+        self.eval(sys, t, y, w, out_y, out_p);
+        for (a, b) in acc_p.iter_mut().zip(out_p.iter()) {
+            *a += b;
         }
     }
 

@@ -1,10 +1,11 @@
 //! The discrete adjoint of the explicit Runge–Kutta methods ("discretise-then-optimise").
 
 use super::adjoint::{Gradient, TrajectoryLoss};
-use super::tape::{rk_step, RkTape};
+use super::tape::{dense_weights, extra_stages, rk_step, ObsAt, RkTape};
 use super::ParametricSystem;
 use crate::error::OdeError;
 use crate::methods::Method;
+use crate::rk::dense_eval;
 use crate::solution::Stats;
 use crate::solve::Options;
 use crate::tableau::ButcherTableau;
@@ -14,7 +15,8 @@ use crate::tableau::ButcherTableau;
 ///
 /// The step sequence is that of one adaptive solve (the stepping of [`Solve`](crate::Solve):
 /// same tableau, error norm and PI controller) whose steps end exactly on the observation
-/// times without restarting there, then frozen: the step sizes are treated as constants, as
+/// times without restarting there — or, with [`DiscreteAdjoint::dense_observations`], cross
+/// them, the values there coming from the method's continuous extension — then frozen: the step sizes are treated as constants, as
 /// diffrax's `RecursiveCheckpointAdjoint` and SciMLSensitivity's discrete adjoints do (Hairer,
 /// Lubich & Wanner; Sandu, *On the properties of Runge–Kutta discrete adjoints*, ICCS 2006).
 /// The forward pass records every accepted step's stage states `Y_i` (`s·n` floats per step,
@@ -26,7 +28,12 @@ use crate::tableau::ButcherTableau;
 /// ȳ_k = ȳ_{k+1} + Σ_i Ȳ_i.
 /// ```
 ///
-/// The result equals finite differences of [`replay`] with the same steps to rounding.
+/// An observation at `t_k + θh` inside a step is `y_k + h Σ_i b_i(θ) K_i` (the interpolant's
+/// weights `b_i(θ)`, over its extra stages too); its cotangent `ḡ` adds `h b_i(θ) ḡ` to `K̄_i`
+/// and `ḡ` to `ȳ_k`, and the extra stages are swept like the main ones.
+///
+/// The result equals finite differences of [`replay`] / [`replay_observations`] with the same
+/// steps to rounding.
 pub struct DiscreteAdjoint<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> {
     system: &'a S,
     t0: f64,
@@ -35,13 +42,15 @@ pub struct DiscreteAdjoint<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss +
     loss: &'a L,
     method: Method,
     options: Options,
+    dense: bool,
 }
 
 /// The gradient with the frozen step sequence it belongs to.
 #[derive(Debug, Clone)]
 pub struct DiscreteGradient {
     pub gradient: Gradient,
-    /// The step ends `t_0, t_1, …, t_N` (observation times among them).
+    /// The step ends `t_0, t_1, …, t_N` (the observation times among them unless
+    /// [`DiscreteAdjoint::dense_observations`]).
     pub steps: Vec<f64>,
 }
 
@@ -55,7 +64,17 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
             loss,
             method: Method::Tsit5,
             options: Options::default(),
+            dense: false,
         }
+    }
+    /// Reach the observation times by the method's continuous extension (as
+    /// [`Solve`](crate::Solve) computes [`SaveAt::Times`](crate::SaveAt::Times), and as
+    /// `torchdiffeq` does) instead of ending a step on each (default `false`). With observations
+    /// every few steps (neural-ODE training) this takes far fewer steps; the gradient is that of
+    /// the interpolated values, exactly.
+    pub fn dense_observations(mut self, dense: bool) -> Self {
+        self.dense = dense;
+        self
     }
     /// An explicit method (default [`Method::Tsit5`]).
     pub fn method(mut self, method: Method) -> Self {
@@ -83,8 +102,9 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
     /// Records the forward solve and sweeps back through it.
     ///
     /// Errors: [`OdeError::InvalidOption`] for a method without a Butcher tableau;
-    /// [`OdeError::SensitivityUnavailable`] for a loss with a running cost or a system without
-    /// [`ParametricSystem::rhs_params_dual`]; the errors of [`Solve::run`](crate::Solve::run).
+    /// [`OdeError::SensitivityUnavailable`] for a loss with a running cost or a system with
+    /// neither vector–Jacobian products nor [`ParametricSystem::rhs_params_dual`]; the errors
+    /// of [`Solve::run`](crate::Solve::run).
     pub fn run(self) -> Result<DiscreteGradient, OdeError> {
         let sys = self.system;
         let n = sys.dim();
@@ -113,13 +133,11 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
         super::adjoint::check_times(times, self.t0, self.t_end)?;
         let p = sys.param_values();
         super::check_params(&p, sys.n_params())?;
+        // whether the system can give the products (its own VJPs, or dual numbers) shows in
+        // the sweep (`vjp.missing`): no probe evaluation up front
         let mut vjp = super::adjoint::Vjp::new(n, &p);
-        if !vjp.probe(sys) {
-            return Err(OdeError::SensitivityUnavailable {
-                what: "the discrete adjoint needs rhs_params_dual".into(),
-            });
-        }
-        // one recorded forward pass that ends a step on every observation time
+        // one recorded forward pass that ends a step on every observation time (or crosses
+        // them, dense) and keeps the solution there
         let mut tape = RkTape::default();
         tape.record(
             sys,
@@ -128,38 +146,52 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
             (self.t0, self.t_end),
             self.y0,
             times,
+            self.dense,
             &self.options,
             false,
         )?;
-        // loss and ∂ℓ/∂y at the observation steps
-        let steps = &tape.t;
-        let mut obs_at = vec![Vec::new(); steps.len()];
-        let mut k = 0;
-        for (i, &t) in times.iter().enumerate() {
-            while steps[k] != t {
-                k += 1;
-            }
-            obs_at[k].push(i);
-        }
         let np = p.len();
         let mut loss = 0.0;
         let mut ybar = vec![0.0; n];
         let mut pbar = vec![0.0; np];
         let mut g = vec![0.0; n];
-        let add = |k: usize, ybar: &mut [f64], loss: &mut f64, g: &mut [f64]| {
-            for &i in &obs_at[k] {
-                *loss += self.loss.point(i, steps[k], tape.y_at(k), g);
-                for (b, gv) in ybar.iter_mut().zip(g.iter()) {
-                    *b += gv;
-                }
-            }
-        };
-        let last = steps.len() - 1;
-        add(last, &mut ybar, &mut loss, &mut g);
         let mut sweep = Sweep::new(tableau, n, np);
+        // walk the observations backwards with the steps: those at step end k enter ∂L/∂y_k,
+        // those inside step k its stage cotangents
+        let mut j = tape.obs.len();
+        let last = tape.t.len() - 1;
+        while j > 0 && tape.obs[j - 1] == ObsAt::Node(last) {
+            j -= 1;
+            loss += self.loss.point(j, times[j], tape.obs_y_at(j), &mut g);
+            add_to(&mut ybar, &g);
+        }
         for k in (0..last).rev() {
-            sweep.reverse_step(sys, &tape, k, &mut vjp, &mut ybar, &mut pbar);
-            add(k, &mut ybar, &mut loss, &mut g);
+            sweep.begin(&tape, k, &ybar);
+            while j > 0 {
+                let ObsAt::Inside { step, theta } = tape.obs[j - 1] else {
+                    break;
+                };
+                if step != k {
+                    break;
+                }
+                j -= 1;
+                loss += self.loss.point(j, times[j], tape.obs_y_at(j), &mut g);
+                sweep.inject(theta, &g);
+            }
+            sweep.finish(sys, &tape, k, &mut vjp, &mut ybar, &mut pbar);
+            while j > 0 && tape.obs[j - 1] == ObsAt::Node(k) {
+                j -= 1;
+                loss += self.loss.point(j, times[j], tape.obs_y_at(j), &mut g);
+                add_to(&mut ybar, &g);
+            }
+        }
+        debug_assert_eq!(j, 0, "every observation is visited once");
+        if vjp.missing {
+            return Err(OdeError::SensitivityUnavailable {
+                what: "the discrete adjoint needs vector-Jacobian products (vjp_y and vjp_p, or \
+                       vjp_accumulate) or rhs_params_dual"
+                    .into(),
+            });
         }
         if !loss.is_finite() || ybar.iter().chain(&pbar).any(|v| !v.is_finite()) {
             return Err(OdeError::NonFiniteState {
@@ -183,6 +215,12 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
     }
 }
 
+fn add_to(acc: &mut [f64], v: &[f64]) {
+    for (a, b) in acc.iter_mut().zip(v) {
+        *a += b;
+    }
+}
+
 /// The reverse sweep through recorded steps (Hairer, Lubich & Wanner, *Geometric Numerical
 /// Integration*, §VI.4; Sandu 2006): with `ȳ = ∂L/∂y_{k+1}`, stages in reverse order,
 ///
@@ -191,13 +229,21 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> DiscreteAdjoi
 /// ∂L/∂y_k = ȳ + Σ_i Ȳ_i.
 /// ```
 ///
-/// A stage whose `K` feeds neither `y_{k+1}` nor a later stage (the FSAL stage) is skipped.
+/// An observation `y_k + h Σ_i b_i(θ) K_i` inside the step with cotangent `ḡ` adds
+/// `h b_i(θ) ḡ` to `K̄_i` (extra stages of the interpolant included, whose rows of `a` feed
+/// back into the main stages) and `ḡ` to `∂L/∂y_k` ([`Sweep::inject`]). A stage whose `K̄` is
+/// zero (the FSAL stage of a step without observations inside) costs nothing.
 pub(crate) struct Sweep {
     tab: &'static ButcherTableau,
     n: usize,
-    live: Vec<bool>,
-    /// `K̄_i`, `s × n`.
+    /// Whether observations inside the current step were injected.
+    dense: bool,
+    /// `K̄_i`, `(s + e) × n` (main then extra stages).
     kbar: Vec<f64>,
+    /// `h b_i(θ)` of one observation.
+    w: Vec<f64>,
+    /// The current step's size.
+    h: f64,
     vy: Vec<f64>,
     vp: Vec<f64>,
     acc: Vec<f64>,
@@ -205,25 +251,58 @@ pub(crate) struct Sweep {
 
 impl Sweep {
     pub(crate) fn new(tab: &'static ButcherTableau, n: usize, np: usize) -> Self {
-        let s = tab.stages();
-        let live = (0..s)
-            .map(|i| {
-                tab.b[i].v != 0.0 || (i + 1..s).any(|j| tab.a[j].get(i).is_some_and(|a| a.v != 0.0))
-            })
-            .collect();
+        let sd = tab.dense_stages();
         Self {
             tab,
             n,
-            live,
-            kbar: vec![0.0; s * n],
+            dense: false,
+            kbar: vec![0.0; sd * n],
+            w: vec![0.0; sd],
+            h: 0.0,
             vy: vec![0.0; n],
             vp: vec![0.0; np],
             acc: vec![0.0; n],
         }
     }
 
-    /// `ybar ← ∂L/∂y_k` from `∂L/∂y_{k+1}`, `pbar += …`, for recorded step `k`.
-    pub(crate) fn reverse_step<S: ParametricSystem + ?Sized>(
+    /// Starts recorded step `k` from `ybar = ∂L/∂y_{k+1}`.
+    pub(crate) fn begin(&mut self, tape: &RkTape, k: usize, ybar: &[f64]) {
+        let n = self.n;
+        let tab = self.tab;
+        let s = tab.stages();
+        let h = tape.t[k + 1] - tape.t[k];
+        for i in 0..s {
+            let hb = h * tab.b[i].v;
+            for (kb, l) in self.kbar[i * n..(i + 1) * n].iter_mut().zip(ybar) {
+                *kb = hb * l;
+            }
+        }
+        self.acc.copy_from_slice(ybar);
+        self.dense = false;
+        self.h = h;
+    }
+
+    /// Adds the cotangent `g` of the observation at `θ` inside the current step.
+    pub(crate) fn inject(&mut self, theta: f64, g: &[f64]) {
+        let n = self.n;
+        let sd = self.tab.dense_stages();
+        if !self.dense {
+            self.kbar[self.tab.stages() * n..sd * n].fill(0.0);
+            self.dense = true;
+        }
+        dense_weights(self.tab, theta, self.h, &mut self.w);
+        for (i, &wi) in self.w.iter().enumerate() {
+            if wi != 0.0 {
+                for (kb, gv) in self.kbar[i * n..(i + 1) * n].iter_mut().zip(g) {
+                    *kb += wi * gv;
+                }
+            }
+        }
+        add_to(&mut self.acc, g);
+    }
+
+    /// Sweeps the stages of recorded step `k`: `ybar ← ∂L/∂y_k`, `pbar += …`.
+    pub(crate) fn finish<S: ParametricSystem + ?Sized>(
         &mut self,
         sys: &S,
         tape: &RkTape,
@@ -235,39 +314,52 @@ impl Sweep {
         let n = self.n;
         let tab = self.tab;
         let s = tab.stages();
-        let (t, h) = (tape.t[k], tape.t[k + 1] - tape.t[k]);
+        let (t, h) = (tape.t[k], self.h);
         let stages = &tape.stages[k * s * n..(k + 1) * s * n];
-        for i in 0..s {
-            let hb = h * tab.b[i].v;
-            for (kb, l) in self.kbar[i * n..(i + 1) * n].iter_mut().zip(ybar.iter()) {
-                *kb = hb * l;
-            }
-        }
-        self.acc.copy_from_slice(ybar);
-        for i in (0..s).rev() {
-            if !self.live[i] {
-                continue;
-            }
+        let top = if self.dense && tape.extra_at[k] != usize::MAX {
+            tab.dense_stages()
+        } else {
+            s
+        };
+        for i in (0..top).rev() {
             let (kd, kr) = self.kbar.split_at_mut(i * n);
             let kbar_i = &kr[..n];
             if kbar_i.iter().all(|&v| v == 0.0) {
                 continue;
             }
-            vjp.eval(
+            let (c, row, state) = if i < s {
+                (tab.c[i].v, tab.a[i], &stages[i * n..(i + 1) * n])
+            } else {
+                let e = i - s;
+                let off = tape.extra_at[k] + e * n;
+                (
+                    tab.dense.extra_c[e].v,
+                    tab.dense.extra_a[e],
+                    &tape.extra[off..off + n],
+                )
+            };
+            // the slot the recorded pass evaluated this stage under (an FSAL method's first
+            // stage is the previous step's last)
+            let sd = tab.dense_stages();
+            let slot = if i > 0 {
+                k * sd + i
+            } else if k > 0 && tab.fsal {
+                (k - 1) * sd + s - 1
+            } else {
+                k * sd
+            };
+            vjp.eval_acc(
                 sys,
-                t + tab.c[i].v * h,
-                &stages[i * n..(i + 1) * n],
+                Some(slot),
+                t + c * h,
+                state,
                 kbar_i,
                 &mut self.vy,
                 &mut self.vp,
+                pbar,
             );
-            for (a, b) in pbar.iter_mut().zip(&self.vp) {
-                *a += b;
-            }
-            for (a, yb) in self.acc.iter_mut().zip(&self.vy) {
-                *a += yb;
-            }
-            for (j, a) in tab.a[i].iter().enumerate() {
+            add_to(&mut self.acc, &self.vy);
+            for (j, a) in row.iter().enumerate() {
                 if a.v != 0.0 {
                     let ha = h * a.v;
                     for (kb, yb) in kd[j * n..(j + 1) * n].iter_mut().zip(&self.vy) {
@@ -290,6 +382,50 @@ pub fn replay<S: ParametricSystem + ?Sized>(
     steps: &[f64],
     y0: &[f64],
 ) -> Result<Vec<f64>, OdeError> {
+    let tableau = replay_tableau(system, method, y0)?;
+    let mut out = Vec::with_capacity(steps.len() * y0.len());
+    replay_steps(system, tableau, steps, y0, &[], &mut out);
+    Ok(out)
+}
+
+/// The solution of the explicit method `method` over the given step ends from `y0` at the
+/// observation times `times` (monotone, within the steps; row-major, one row per time): at a
+/// step end the state, inside a step the method's continuous extension (extra stages
+/// included). The map whose exact gradient [`DiscreteAdjoint`] with
+/// [`DiscreteAdjoint::dense_observations`] computes; over the step ends of its
+/// [`DiscreteGradient`] it reproduces the recorded values bit for bit.
+///
+/// Errors: [`OdeError::InvalidOption`] for a method without a Butcher tableau;
+/// [`OdeError::DimensionMismatch`] for `y0`; [`OdeError::InvalidSaveAt`] for times outside the
+/// steps or not monotone; [`OdeError::InvalidOption`] for fewer than two step ends.
+pub fn replay_observations<S: ParametricSystem + ?Sized>(
+    system: &S,
+    method: Method,
+    steps: &[f64],
+    y0: &[f64],
+    times: &[f64],
+) -> Result<Vec<f64>, OdeError> {
+    let tableau = replay_tableau(system, method, y0)?;
+    if steps.len() < 2 {
+        return Err(OdeError::InvalidOption {
+            name: "steps",
+            reason: format!("need at least two step ends, got {}", steps.len()),
+        });
+    }
+    super::adjoint::check_times(times, steps[0], steps[steps.len() - 1])?;
+    let mut states = Vec::with_capacity(steps.len() * y0.len());
+    let mut out = Vec::with_capacity(times.len() * y0.len());
+    replay_steps(system, tableau, steps, y0, times, &mut states);
+    // replay_steps appends the observation values after the states
+    out.extend_from_slice(&states[steps.len() * y0.len()..]);
+    Ok(out)
+}
+
+fn replay_tableau<S: ParametricSystem + ?Sized>(
+    system: &S,
+    method: Method,
+    y0: &[f64],
+) -> Result<&'static ButcherTableau, OdeError> {
     let Some(tableau) = method.explicit_tableau() else {
         return Err(OdeError::InvalidOption {
             name: "method",
@@ -303,23 +439,36 @@ pub fn replay<S: ParametricSystem + ?Sized>(
             found: y0.len(),
         });
     }
-    Ok(replay_steps(system, tableau, steps, y0))
+    Ok(tableau)
 }
 
-/// The states of a recorded-style solve over the given step ends: the arithmetic of the
-/// recorded pass ([`rk_step`]; an FSAL method's first stage carried over from the previous
-/// step's last), so the states equal the recorded ones bit for bit.
+/// Appends to `out` the states of a recorded-style solve over the given step ends, then the
+/// values at `times` (the arithmetic of the recorded pass: [`rk_step`], an FSAL method's first
+/// stage carried over from the previous step's last, [`extra_stages`] and
+/// [`dense_eval`]), so both equal the recorded ones bit for bit.
 fn replay_steps<S: ParametricSystem + ?Sized>(
     sys: &S,
     tab: &'static ButcherTableau,
     steps: &[f64],
     y0: &[f64],
-) -> Vec<f64> {
+    times: &[f64],
+    out: &mut Vec<f64>,
+) {
     let n = y0.len();
     let s = tab.stages();
-    let mut out = Vec::with_capacity(steps.len() * n);
+    let mut obs = Vec::with_capacity(times.len() * n);
     out.extend_from_slice(y0);
-    let mut k = vec![0.0; s * n];
+    let mut next = 0;
+    while next < times.len() && times[next] == steps[0] {
+        obs.extend_from_slice(y0);
+        next += 1;
+    }
+    let dir = if steps.len() > 1 && steps[steps.len() - 1] < steps[0] {
+        -1.0
+    } else {
+        1.0
+    };
+    let mut k = vec![0.0; tab.dense_stages() * n];
     let mut tmp = vec![0.0; n];
     let mut y = y0.to_vec();
     let mut y1 = vec![0.0; n];
@@ -329,19 +478,27 @@ fn replay_steps<S: ParametricSystem + ?Sized>(
         } else {
             k.copy_within((s - 1) * n..s * n, 0);
         }
+        let hs = w[1] - w[0];
         rk_step(
-            sys,
-            tab,
-            w[0],
-            w[1] - w[0],
-            &y,
-            &mut k,
-            &mut tmp,
-            &mut y1,
-            None,
+            sys, tab, w[0], hs, &y, &mut k, &mut tmp, &mut y1, None, None,
         );
+        let mut extras = false;
+        while next < times.len() && dir * (times[next] - w[1]) <= 0.0 {
+            let base = obs.len();
+            obs.resize(base + n, 0.0);
+            if times[next] == w[1] {
+                obs[base..].copy_from_slice(&y1);
+            } else {
+                if !extras {
+                    extra_stages(sys, tab, w[0], hs, &y, &mut k, &mut tmp, None, None);
+                    extras = true;
+                }
+                dense_eval(tab, (times[next] - w[0]) / hs, hs, &y, &k, &mut obs[base..]);
+            }
+            next += 1;
+        }
         std::mem::swap(&mut y, &mut y1);
         out.extend_from_slice(&y);
     }
-    out
+    out.extend_from_slice(&obs);
 }

@@ -118,7 +118,7 @@ pub use adjoint::{ContinuousAdjoint, Gradient, SquaredError, TrajectoryLoss};
 pub use check::{
     gradient_check, CheckedMode, GradientCheckOptions, GradientCheckReport, ModeCheck, ModeResult,
 };
-pub use discrete::{replay, DiscreteAdjoint, DiscreteGradient};
+pub use discrete::{replay, replay_observations, DiscreteAdjoint, DiscreteGradient};
 pub use forward::{ForwardSensitivity, SensColumn, SensitivitySolution};
 pub use mode::{
     has_vjp, LossGradient, SensitivityMode, AUTO_ADJOINT_MIN_ENTRIES_DUAL,
@@ -180,6 +180,51 @@ pub trait ParametricSystem: OdeSystem {
     /// evaluations are used instead).
     fn vjp_p(&self, t: f64, y: &[f64], w: &[f64], out: &mut [f64]) -> bool {
         let _ = (t, y, w, out);
+        false
+    }
+
+    /// Both vector–Jacobian products in one call: `out_y = (∂f/∂y)ᵀ w` (overwritten) and
+    /// `acc_p += (∂f/∂p)ᵀ w` (accumulated). Returns whether it is provided (default `false`:
+    /// [`ParametricSystem::vjp_y`] and [`ParametricSystem::vjp_p`] are used). Worth providing
+    /// when the two share work, as a network's reverse pass does: the discrete adjoint asks for
+    /// both at every stage.
+    fn vjp_accumulate(
+        &self,
+        t: f64,
+        y: &[f64],
+        w: &[f64],
+        out_y: &mut [f64],
+        acc_p: &mut [f64],
+    ) -> bool {
+        let _ = (t, y, w, out_y, acc_p);
+        false
+    }
+
+    /// `dy = f(t, y; p)` for the recorded forward pass of [`DiscreteAdjoint`], which will ask
+    /// for the vector–Jacobian product at this point later ([`ParametricSystem::vjp_slot`] with
+    /// the same `slot`): a system whose products share intermediate values with its evaluation
+    /// (a network's activations) may keep them under `slot`, overwriting what was kept there.
+    /// Slots are small integers (a few per recorded step). Default: [`OdeSystem::rhs`], nothing
+    /// kept.
+    fn rhs_slot(&self, t: f64, y: &[f64], dy: &mut [f64], slot: usize) {
+        let _ = slot;
+        self.rhs(t, y, dy);
+    }
+
+    /// [`ParametricSystem::vjp_accumulate`] at the point last evaluated by
+    /// [`ParametricSystem::rhs_slot`] under `slot` (the same `y`, and `t` up to rounding), from
+    /// what was kept there. Returns whether it is provided (default `false`: the other
+    /// products are used).
+    fn vjp_slot(
+        &self,
+        slot: usize,
+        t: f64,
+        y: &[f64],
+        w: &[f64],
+        out_y: &mut [f64],
+        acc_p: &mut [f64],
+    ) -> bool {
+        let _ = (slot, t, y, w, out_y, acc_p);
         false
     }
 }
