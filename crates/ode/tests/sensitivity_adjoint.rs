@@ -1,12 +1,15 @@
 //! Adjoint sensitivities (issue 6): continuous adjoint == forward == finite differences, and
 //! the discrete adjoint == finite differences of the frozen-step replay.
 
+mod common;
+
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::sensitivity::{
     replay, ContinuousAdjoint, DiscreteAdjoint, ForwardSensitivity, ParametricSystem, SquaredError,
     TrajectoryLoss,
 };
 use ai4de_ode::{Method, SaveAt};
+use common::{rel_err, richardson};
 
 /// Synthetic data: the solution's own values times 1.1 plus 0.05, at three times (so that the
 /// residuals are not zero), with component 0 unobserved at the middle time.
@@ -61,20 +64,6 @@ fn forward_gradient(
         }
     }
     g
-}
-
-/// Central differences with steps `d` and `d/2`, Richardson-extrapolated (`O(d⁴)`).
-fn richardson(f: impl Fn(f64) -> f64, d: f64) -> f64 {
-    let c = |d: f64| (f(d) - f(-d)) / (2.0 * d);
-    (4.0 * c(d / 2.0) - c(d)) / 3.0
-}
-
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs() / y.abs().max(1e-3 * scale))
-        .fold(0.0, f64::max)
 }
 
 #[test]

@@ -3,12 +3,15 @@
 //! equals finite differences of the frozen-step map (`replay_observations`) to rounding, agrees
 //! with forward sensitivities to the solver's accuracy, and holds on random parameters.
 
+mod common;
+
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::sensitivity::{
     replay_observations, DiscreteAdjoint, ForwardSensitivity, ParametricSystem, SquaredError,
     TrajectoryLoss,
 };
 use ai4de_ode::{Method, SaveAt, Solve};
+use common::{rel_err, richardson};
 use proptest::prelude::*;
 
 /// `m` observation times evenly spread over `(t0, t_end]` (so most lie between steps), with
@@ -28,20 +31,6 @@ fn dense_loss(p: &Problem, t0: f64, t_end: f64, m: usize) -> SquaredError {
     let mut data: Vec<f64> = sol.y.iter().map(|v| 1.1 * v + 0.05).collect();
     data[n] = f64::NAN;
     SquaredError::new(times, data, n).unwrap()
-}
-
-/// Central differences with steps `d` and `d/2`, Richardson-extrapolated (`O(d⁴)`).
-fn richardson(f: impl Fn(f64) -> f64, d: f64) -> f64 {
-    let c = |d: f64| (f(d) - f(-d)) / (2.0 * d);
-    (4.0 * c(d / 2.0) - c(d)) / 3.0
-}
-
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs() / y.abs().max(1e-3 * scale))
-        .fold(0.0, f64::max)
 }
 
 /// The loss of the frozen-step map at parameters of `q` and initial state `y0`.

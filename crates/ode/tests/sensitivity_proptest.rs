@@ -1,9 +1,12 @@
 //! Property tests (issue 6): on random parameters of catalogue problems, the forward-sensitivity
 //! and continuous-adjoint gradients of a data misfit agree to 1e-6 relative.
 
+mod common;
+
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::sensitivity::{LossGradient, ParametricSystem, SensitivityMode, SquaredError};
 use ai4de_ode::{Method, SaveAt, Solve};
+use common::rel_err;
 use proptest::prelude::*;
 
 /// Data from the default parameters, at three times, so that at random parameters the misfit and
@@ -22,14 +25,6 @@ fn loss_for(p: &Problem, t_end: f64, method: Method) -> SquaredError {
 
 /// Largest entry-wise error relative to each entry (entries below 1e-3 of the largest are
 /// compared against that floor).
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs() / y.abs().max(1e-3 * scale))
-        .fold(0.0, f64::max)
-}
-
 fn agree(name: &str, t_end: f64, method: Method, tol: f64, factors: &[f64]) {
     let mut p = problems::get(name).unwrap();
     let loss = loss_for(&p, t_end, method);
