@@ -10,9 +10,10 @@
 //! Why not a burn module: the right-hand side of a neural ODE is evaluated thousands of times
 //! per solve on inputs of a handful of numbers, so the per-call overhead of a tensor framework
 //! (dispatch, allocation of every intermediate tensor, the autodiff tape) dominates the
-//! arithmetic. Measured on this machine (2 shared cores, release build, `examples/node_mlp_bench.rs`;
-//! numbers in `bench/node/RESULTS.md`): see the table there — the lean MLP is two to three
-//! orders of magnitude cheaper per call than the same network as a burn `flex` module.
+//! arithmetic. Measured against the same layers as a burn `flex` module (`ai4de-neural`'s
+//! example `bench_mlp`; table in `bench/node/RESULTS.md`, quiet 2-core machine): the burn
+//! module's VJP costs 27–132× the lean one at batch 1 and 3–15× at batch 20, its forward pass
+//! 5–21× at batch 1 and 1–4× at batch 20.
 //!
 //! Initialisation: Glorot & Bengio (2010), "Understanding the difficulty of training deep
 //! feedforward neural networks", AISTATS, eq. (16) (uniform on `±√(6/(fan_in+fan_out))`,
