@@ -92,10 +92,11 @@ impl Bench {
         let n = self.n;
         match self.family {
             Family::Fisher => {
+                let inv_dx2 = 1.0 / self.dx2;
                 for i in 0..n {
                     let l = if i == 0 { y[0] } else { y[i - 1] };
                     let r = if i + 1 == n { y[n - 1] } else { y[i + 1] };
-                    dy[i] = p[i] * (l - y[i] * 2.0 + r) / self.dx2 + y[i] * (-y[i] + 1.0);
+                    dy[i] = p[i] * (l - y[i] * 2.0 + r) * inv_dx2 + y[i] * (-y[i] + 1.0);
                 }
             }
             Family::Linear => {
@@ -152,24 +153,29 @@ impl ParametricSystem for Bench {
         let n = self.n;
         match self.family {
             Family::Fisher => {
-                let c = |i: usize| self.p[i] / self.dx2;
+                // ∂f_i/∂u_j: i = j: −2c_j (+c_j per zero-flux end) + 1 − 2u_j; |i−j| = 1: c_i,
+                // with c_i = p_i/Δx²; written as a user would: one c per cell, carried along
+                let inv_dx2 = 1.0 / self.dx2;
+                let c = |i: usize| self.p[i] * inv_dx2;
+                let (mut c_prev, mut c_here) = (0.0, c(0));
                 for j in 0..n {
-                    // ∂f_i/∂u_j: i = j: −2c_j (+c_j per zero-flux end) + 1 − 2u_j; |i−j| = 1: c_i
-                    let mut d = -2.0 * c(j) + 1.0 - 2.0 * y[j];
+                    let c_next = if j + 1 < n { c(j + 1) } else { 0.0 };
+                    let mut d = -2.0 * c_here + 1.0 - 2.0 * y[j];
                     if j == 0 {
-                        d += c(0);
+                        d += c_here;
                     }
                     if j + 1 == n {
-                        d += c(n - 1);
+                        d += c_here;
                     }
                     let mut s = d * w[j];
                     if j > 0 {
-                        s += c(j - 1) * w[j - 1];
+                        s += c_prev * w[j - 1];
                     }
                     if j + 1 < n {
-                        s += c(j + 1) * w[j + 1];
+                        s += c_next * w[j + 1];
                     }
                     out[j] = s;
+                    (c_prev, c_here) = (c_here, c_next);
                 }
             }
             Family::Linear => {
@@ -190,10 +196,11 @@ impl ParametricSystem for Bench {
         let n = self.n;
         match self.family {
             Family::Fisher => {
+                let inv_dx2 = 1.0 / self.dx2;
                 for i in 0..n {
                     let l = if i == 0 { y[0] } else { y[i - 1] };
                     let r = if i + 1 == n { y[n - 1] } else { y[i + 1] };
-                    out[i] = w[i] * (l - 2.0 * y[i] + r) / self.dx2;
+                    out[i] = w[i] * (l - 2.0 * y[i] + r) * inv_dx2;
                 }
             }
             Family::Linear => {
