@@ -22,7 +22,10 @@
 //!
 //! Usage: `ai4de-bench run [--quick] [--out FILE] [--passes N] [--samples N] [--min-batch-ms MS]`,
 //! `ai4de-bench reference` (reference diagnostics), `ai4de-bench loop PROBLEM SOLVER TOL SECONDS`
-//! (one configuration in a loop, for `perf record`).
+//! (one configuration in a loop, for `perf record`), `ai4de-bench loopn PROBLEM SOLVER TOL N`
+//! (exactly N solves, for `perf stat -e instructions`), `ai4de-bench golden` (statistics and
+//! final-state bits of every ai4de method, problem and tolerance: a cost-only change must not
+//! change them).
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -757,7 +760,8 @@ fn problems_run(cfg: &Config, only: Option<&str>) -> Value {
 fn usage() -> ! {
     eprintln!(
         "usage: ai4de-bench run [--quick] [--out FILE] [--passes N] [--samples N] [--min-batch-ms MS] [--problem NAME] [--solvers a,b]\n       \
-         ai4de-bench reference\n       ai4de-bench loop PROBLEM SOLVER RTOL SECONDS"
+         ai4de-bench reference\n       ai4de-bench golden\n       ai4de-bench loop PROBLEM SOLVER RTOL SECONDS\n       \
+         ai4de-bench loopn PROBLEM SOLVER RTOL N"
     );
     std::process::exit(2)
 }
@@ -826,14 +830,20 @@ fn main() {
             }
         }
         Some("reference") => reference_diagnostics(),
-        Some("loop") if args.len() == 5 => {
+        Some("golden") => golden(),
+        Some(cmd @ ("loop" | "loopn")) if args.len() == 5 => {
             let solver = Solver::parse(&args[2]).unwrap_or_else(|| usage());
             let rtol: f64 = args[3].parse().unwrap_or_else(|_| usage());
-            let secs: f64 = args[4].parse().unwrap_or_else(|_| usage());
+            // `loop`: for SECONDS of wall time; `loopn`: exactly N solves (for instruction counts).
+            let (secs, reps) = if cmd == "loop" {
+                (args[4].parse().unwrap_or_else(|_| usage()), usize::MAX)
+            } else {
+                (f64::INFINITY, args[4].parse().unwrap_or_else(|_| usage()))
+            };
             let t = Instant::now();
             let c0 = thread_cpu_time();
             let mut n = 0usize;
-            while t.elapsed().as_secs_f64() < secs {
+            while n < reps && t.elapsed().as_secs_f64() < secs {
                 match args[1].as_str() {
                     "lorenz" => {
                         black_box(
@@ -948,4 +958,48 @@ fn reference_diagnostics() {
         "pleiades vern9 1e-14 error vs Bari: {:.2e}",
         rel_inf_diff(s.y_final(), &PLEIADES_REFERENCE_T3)
     );
+}
+
+/// Prints, for every ai4de method, problem and tolerance of the sweep, the statistics, the error
+/// against the reference and the exact bits of the final state (FNV-1a hash of the `f64` bit
+/// patterns): two builds that print the same lines take the same steps and compute the same
+/// numbers, bit for bit. For checking that a change meant to make the solver cheaper does not
+/// change its results, and for comparing step counts and errors of a change that does.
+fn golden() {
+    fn lines<S: OdeSystem + Copy, const N: usize>(p: &ProblemRun<'_, S, N>) {
+        for m in AI4DE_METHODS {
+            for k in EXPONENTS {
+                let tol = 10f64.powi(-k);
+                match solve(Solver::Ai4de(m), &p.sys, p.span, &p.y0, tol, tol) {
+                    Ok(o) => {
+                        let mut h: u64 = 0xcbf29ce484222325;
+                        for v in &o.y {
+                            for b in v.to_bits().to_le_bytes() {
+                                h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+                            }
+                        }
+                        let (acc, rej) = o.steps.unwrap_or((0, 0));
+                        println!(
+                            "{} {m} 1e-{k} f_evals={} accepted={acc} rejected={rej} err={:.3e} y_bits={h:016x}",
+                            p.name,
+                            o.own_f_evals.unwrap_or(0),
+                            rel_inf_diff(&o.y, &p.reference)
+                        );
+                    }
+                    Err(e) => println!("{} {m} 1e-{k} error: {e}", p.name),
+                }
+            }
+        }
+    }
+    let cfg = Config {
+        min_batch: Duration::from_millis(1),
+        samples: 1,
+        passes: 1,
+        exponents: EXPONENTS.collect(),
+        solvers: Vec::new(),
+    };
+    let (lorenz, arenstorf, pleiades) = problem_list(&cfg);
+    lines(&lorenz);
+    lines(&arenstorf);
+    lines(&pleiades);
 }
