@@ -1,10 +1,13 @@
-//! Property tests (issue 6): on random parameters of catalogue problems, the forward-sensitivity
-//! and continuous-adjoint gradients of a data misfit agree to 1e-6 relative.
+//! Property tests (issue 6): on random parameters of catalogue problems, the forward-sensitivity,
+//! adjoint ([`LossGradient`]'s: discrete for the explicit methods) and continuous-adjoint
+//! gradients of a data misfit agree to 1e-6 relative.
 
 mod common;
 
 use ai4de_ode::problems::{self, Problem};
-use ai4de_ode::sensitivity::{LossGradient, ParametricSystem, SensitivityMode, SquaredError};
+use ai4de_ode::sensitivity::{
+    ContinuousAdjoint, LossGradient, ParametricSystem, SensitivityMode, SquaredError,
+};
 use ai4de_ode::{Method, SaveAt, Solve};
 use common::rel_err;
 use proptest::prelude::*;
@@ -55,6 +58,22 @@ fn agree(name: &str, t_end: f64, method: Method, tol: f64, factors: &[f64]) {
         e < 1e-6,
         "{name} at {q:?}: adjoint vs forward {e:e}\n{ga:?}\n{gf:?}"
     );
+    // the continuous adjoint too, where LossGradient took the discrete one
+    if method.explicit_tableau().is_some() {
+        let c = ContinuousAdjoint::new(&p, (p.t0, t_end), &p.y0, &loss)
+            .method(method)
+            .rtol(tol)
+            .atol(tol * 1e-2)
+            .max_steps(1_000_000)
+            .run()
+            .unwrap_or_else(|e| panic!("{name} {q:?} continuous adjoint: {e}"));
+        let gc: Vec<f64> = c.dp.iter().chain(&c.dy0).copied().collect();
+        let e = rel_err(&gc, &gf);
+        assert!(
+            e < 1e-6,
+            "{name} at {q:?}: continuous adjoint vs forward {e:e}\n{gc:?}\n{gf:?}"
+        );
+    }
 }
 
 proptest! {

@@ -93,7 +93,9 @@
 //! provides [`ParametricSystem::vjp_y`] / [`ParametricSystem::vjp_p`]. So the adjoint pays off
 //! for many parameters *and* cheap VJPs; with dual-number VJPs, forward mode is usually as
 //! fast up to `m ≈ n`. [`LossGradient`] with [`SensitivityMode::Auto`] makes this choice by
-//! the number of gradient entries, with thresholds measured by `bench/sensitivity/`.
+//! the number of gradient entries, with thresholds measured by `bench/sensitivity/`; its
+//! adjoint is the discrete one for explicit methods and point losses, the continuous one
+//! otherwise.
 //!
 //! # Checking a gradient
 //!

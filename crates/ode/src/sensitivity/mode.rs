@@ -1,11 +1,13 @@
-//! The gradient of a trajectory loss by forward sensitivities or by the continuous adjoint,
-//! chosen by the caller or automatically from the problem size.
+//! The gradient of a trajectory loss by forward sensitivities or by an adjoint (the discrete
+//! adjoint for explicit methods and point losses, the continuous one otherwise), chosen by the
+//! caller or automatically from the problem size.
 
 use std::cell::RefCell;
 
 use num_dual::Dual64;
 
 use super::adjoint::{check_times, ContinuousAdjoint, Gradient, TrajectoryLoss};
+use super::discrete::DiscreteAdjoint;
 use super::forward::{ForwardSensitivity, SensColumn};
 use super::ParametricSystem;
 use crate::error::OdeError;
@@ -21,8 +23,13 @@ pub enum SensitivityMode {
     /// Forward sensitivities ([`ForwardSensitivity`]) and the chain rule: one augmented solve
     /// of dimension `n (1 + m)` for `m` gradient entries.
     Forward,
-    /// The continuous adjoint ([`ContinuousAdjoint`]): one forward and one backward solve
-    /// whatever `m`.
+    /// An adjoint: one forward solve and one reverse sweep whatever `m`. For an explicit
+    /// Runge–Kutta method, a loss of point values (no running cost) and no mass matrix, the
+    /// discrete adjoint ([`DiscreteAdjoint`]: the exact gradient of the computed solution, as
+    /// diffrax's default `RecursiveCheckpointAdjoint`; 2–4× the forward solve's time at 1000
+    /// parameters in `bench/sensitivity/`); otherwise (stiff methods, running costs) the
+    /// continuous adjoint ([`ContinuousAdjoint`]: a backward solve of the adjoint equation,
+    /// 9–11× there). Both are available directly.
     Adjoint,
     /// [`SensitivityMode::choose`] decides.
     #[default]
@@ -188,12 +195,28 @@ impl<'a, S: ParametricSystem + ?Sized, L: TrajectoryLoss + ?Sized> LossGradient<
         )
     }
 
+    /// Whether [`SensitivityMode::Adjoint`] is computed by the discrete adjoint (explicit
+    /// method, point losses only, no mass matrix) rather than the continuous one.
+    pub fn uses_discrete_adjoint(&self) -> bool {
+        self.method.explicit_tableau().is_some()
+            && !self.loss.has_running()
+            && self.system.mass_matrix().is_none()
+    }
+
     /// Computes the gradient; returns it with the mode used.
     ///
-    /// Errors: those of [`ForwardSensitivity::run`] or [`ContinuousAdjoint::run`].
+    /// Errors: those of [`ForwardSensitivity::run`], [`DiscreteAdjoint::run`] or
+    /// [`ContinuousAdjoint::run`].
     pub fn run(self) -> Result<(Gradient, SensitivityMode), OdeError> {
         let mode = self.resolved_mode();
         let g = match mode {
+            SensitivityMode::Adjoint if self.uses_discrete_adjoint() => {
+                DiscreteAdjoint::new(self.system, (self.t0, self.t_end), self.y0, self.loss)
+                    .method(self.method)
+                    .options(self.options)
+                    .run()?
+                    .gradient
+            }
             SensitivityMode::Adjoint => {
                 ContinuousAdjoint::new(self.system, (self.t0, self.t_end), self.y0, self.loss)
                     .method(self.method)
