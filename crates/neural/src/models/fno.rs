@@ -24,6 +24,11 @@
 //! Darcy model at 85 × 85, batch 20, one thread, load ~11): 0.53× torch's CPU time per training
 //! step (783 vs 1 474 ms; 0.69× with torch on the same malloc settings), 0.64× before the
 //! point-major rewrite and the allocator setting.
+//!
+//! Transform choice (measured, `examples/bench_spectral2d.rs`): the truncated-DFT GEMMs cost less
+//! than realfft/rustfft transforms at 64² and 85² with 12 modes (FFT/GEMM 1.2–1.4 for forward +
+//! backward) and more from 128² on (FFT/GEMM ≈ 0.7 at 128² and 256²); the GEMMs are used at every
+//! grid size, as an FFT path needs a custom autodiff op (`models/spectral.rs`).
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};

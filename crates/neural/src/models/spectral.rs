@@ -11,6 +11,13 @@
 //! 0.86–0.92, the FFT side paying for its transposes); the GEMMs are kept because they need no
 //! custom autodiff op (burn 0.22's autodiff `rfft` needs the `signal` feature, not enabled here).
 //!
+//! In 2-D (`examples/bench_spectral2d.rs`, one layer's transforms, forward + backward, batch 20,
+//! one thread, CPU time): the GEMMs are cheaper at the FNO paper's grids — FFT/GEMM 1.39 at 64²
+//! (width 20) and 1.23 at 85² (width 32), 12 modes — and FFTs (realfft along y, rustfft along x
+//! over the kept columns, transposes included) are cheaper from 128² on: 0.70 at 128², 0.92 at
+//! 192², 0.74 at 256² with 12 modes and 0.69 with 32. The models use the GEMMs at every size: an
+//! FFT path would need a custom autodiff op (see `bench/neural/RESULTS.md`, "Transform choice").
+//!
 //! Normalisation is the "forward" convention: the forward transform divides by `n`, the inverse
 //! does not. The retained coefficients of a band-limited function are then the same at every
 //! resolution, so the same weights give the same function on a finer grid (zero-shot
