@@ -173,6 +173,40 @@ fn train_eval_predict_compare_on_tiny_burgers() {
         assert_eq!(e.trim_end().lines().count(), 1, "{e}");
         assert!(e.contains(hint) && !e.contains("panicked"), "{e}");
     }
+    // With the feature but no Vulkan driver (the loader pointed at a driver list that does not
+    // exist, as on a machine without a GPU driver): the same kind of one-line error, no panic.
+    #[cfg(feature = "vulkan")]
+    {
+        let mut args = vec![
+            "train",
+            "pointmlp",
+            "--data",
+            s(&data),
+            "--out",
+            s(&model),
+            "--epochs",
+            "3",
+            "--backend",
+            "vulkan",
+        ];
+        args.extend(["--batch", "4", "--width", "8"]);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai4de"))
+            .args(&args)
+            .env("VK_DRIVER_FILES", "/nonexistent/ai4de-no-driver.json")
+            .env("VK_ICD_FILENAMES", "/nonexistent/ai4de-no-driver.json")
+            .output()
+            .expect("the ai4de binary runs");
+        assert!(
+            !o.status.success(),
+            "--backend vulkan without a driver succeeded"
+        );
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(
+            e.contains("no usable Vulkan device") && !e.contains("panicked"),
+            "{e}"
+        );
+    }
     assert_eq!(json(&model.join("model.json"))["epochs_done"], 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -79,13 +79,18 @@ impl FromStr for Backend {
 fn vulkan_device() -> Result<Device, NeuralError> {
     use burn::tensor::{DeviceKind, Tensor, TensorData};
     // wgpu panics when no Vulkan adapter can be created; probe it with one small upload and
-    // read-back so the caller gets a typed error instead
+    // read-back so the caller gets a typed error instead. The default panic hook would still
+    // print "thread panicked at ..." to stderr; a silent hook for the probe keeps the error to
+    // the one line the caller prints (the panic's message goes into the error instead).
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     let probe = std::panic::catch_unwind(|| {
         let device = Device::vulkan(DeviceKind::DefaultDevice);
         let t = Tensor::<1>::from_data(TensorData::new(vec![1.0f32, 2.0], [2]), &device);
         let back = (t * 2.0).into_data().try_to_vec::<f32>().ok();
         (device, back)
     });
+    std::panic::set_hook(hook);
     match probe {
         Ok((device, Some(v))) if v == [2.0, 4.0] => Ok(device),
         Ok((_, back)) => Err(NeuralError::Backend {
