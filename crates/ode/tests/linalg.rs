@@ -464,3 +464,55 @@ fn refactorising_and_solving_allocate_nothing() {
     assert_eq!(stats.lu_decomps, 3 * 7);
     assert_eq!(stats.lin_solves, 4 * 3 * 7);
 }
+
+/// Small dense systems (the unblocked LU below 25 unknowns) and larger ones (faer's LU): real
+/// and complex, with a diagonal mass matrix, at sizes on both sides of the switch; residuals at
+/// rounding level, and the same solution as the sparse LU of the same matrix.
+#[test]
+fn small_and_large_dense_solves_agree_with_sparse_lu() {
+    for n in [1usize, 2, 3, 5, 8, 20, 24, 25, 31] {
+        let j = Mat::from_fn(n, n, |i, k| {
+            if i == k {
+                -2.0 - (i % 3) as f64
+            } else {
+                (((i * 7 + k * 11) % 13) as f64 - 6.0) / 4.0
+            }
+        });
+        let dense = Jacobian::Dense(j.clone());
+        let pattern = SparsityPattern::dense(n, n);
+        let values: Vec<f64> = pattern.entries().map(|(i, k)| j[(i, k)]).collect();
+        let sparse = Jacobian::Sparse { pattern, values };
+        let mass =
+            MassMatrix::Diagonal((0..n).map(|i| if i % 4 == 3 { 0.0 } else { 1.0 }).collect());
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
+        for c in [0.3, 50.0] {
+            let mut stats = Stats::default();
+            let w = w_dense(c, Some(&mass), &dense);
+            let mut a = LinearSolver::<f64>::new(&dense, Some(&mass)).unwrap();
+            a.factorize(0.0, c, &dense, &mut stats).unwrap();
+            let mut x = b.clone();
+            a.solve_in_place(&mut x, &mut stats);
+            assert!(residual(&w, &x, &b) < 1e-15, "n = {n}, c = {c}");
+            let mut s = LinearSolver::<f64>::new(&sparse, Some(&mass)).unwrap();
+            s.factorize(0.0, c, &sparse, &mut stats).unwrap();
+            let mut y = b.clone();
+            s.solve_in_place(&mut y, &mut stats);
+            let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (p, q) in x.iter().zip(&y) {
+                assert!(
+                    (p - q).abs() <= 1e-12 * scale,
+                    "n = {n}, c = {c}: {p} vs {q}"
+                );
+            }
+            // complex shift, as Radau's second block
+            let cc = c64::new(c, 0.8 * c);
+            let wc = w_dense(cc, Some(&mass), &dense);
+            let mut z = LinearSolver::<c64>::new(&dense, Some(&mass)).unwrap();
+            z.factorize(0.0, cc, &dense, &mut stats).unwrap();
+            let bc: Vec<c64> = b.iter().map(|&v| c64::new(v, -0.5 * v)).collect();
+            let mut xc = bc.clone();
+            z.solve_in_place(&mut xc, &mut stats);
+            assert!(residual(&wc, &xc, &bc) < 1e-15, "n = {n}, complex c = {cc}");
+        }
+    }
+}
