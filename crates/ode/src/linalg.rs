@@ -21,8 +21,11 @@
 //!
 //! # Dense and sparse
 //!
-//! * **Dense**: faer's LU with partial pivoting, in place in an `n × n` matrix: `⅔n³` flops per
-//!   factorisation, `2n²` per solve. The right choice up to a few hundred unknowns.
+//! * **Dense**: LU with partial pivoting, in place in an `n × n` matrix: `⅔n³` flops per
+//!   factorisation, `2n²` per solve. The right choice up to a few hundred unknowns. Up to
+//!   24 unknowns an unblocked LU of our own (LAPACK's `getf2` algorithm, skipping
+//!   zero multipliers, so a sparse `W` such as POLLU's costs less), above that faer's blocked
+//!   LU, whose fixed cost per call dominates for a handful of unknowns.
 //! * **Sparse**: `W`'s pattern is the union of the Jacobian pattern, the mass-matrix pattern and
 //!   the diagonal. The symbolic analysis (COLAMD fill-reducing column ordering, and for the
 //!   supernodal LU the elimination tree and supernodes) is done once at construction; each
@@ -87,7 +90,7 @@ use faer::traits::ComplexField;
 use faer::{c64, Conj, Mat, MatMut, Par};
 
 use crate::error::OdeError;
-use crate::jacobian::Jacobian;
+use crate::jacobian::{Jacobian, JacobianEvaluator};
 use crate::mass::MassMatrix;
 use crate::solution::Stats;
 use crate::sparsity::SparsityPattern;
@@ -111,6 +114,12 @@ pub trait WScalar:
     fn from_f64(x: f64) -> Self;
     /// `|x|` (NaN for NaN).
     fn abs_value(self) -> f64;
+    /// `|x|` for real `x`, `|re| + |im|` for complex (LAPACK's `CABS1`, within `√2` of the
+    /// modulus and free of `hypot`): the magnitude used to choose pivots and for the column
+    /// maxima of the pivot test.
+    fn pivot_abs(self) -> f64;
+    /// `x == 0`.
+    fn is_zero(self) -> bool;
 }
 
 impl WScalar for f64 {
@@ -126,6 +135,14 @@ impl WScalar for f64 {
     fn abs_value(self) -> f64 {
         self.abs()
     }
+    #[inline(always)]
+    fn pivot_abs(self) -> f64 {
+        self.abs()
+    }
+    #[inline(always)]
+    fn is_zero(self) -> bool {
+        self == 0.0
+    }
 }
 
 impl WScalar for c64 {
@@ -140,6 +157,14 @@ impl WScalar for c64 {
     #[inline(always)]
     fn abs_value(self) -> f64 {
         self.re.hypot(self.im)
+    }
+    #[inline(always)]
+    fn pivot_abs(self) -> f64 {
+        self.re.abs() + self.im.abs()
+    }
+    #[inline(always)]
+    fn is_zero(self) -> bool {
+        self.re == 0.0 && self.im == 0.0
     }
 }
 
@@ -211,12 +236,11 @@ struct DenseLu<T: WScalar> {
     perm: Vec<usize>,
     perm_inv: Vec<usize>,
     mem: MemBuffer,
-    /// `n ≤ SMALL_DENSE`: `W` and its LU factors column-major in `small` (`n²`), the row
-    /// interchanges in `perm` (LAPACK's `ipiv` convention), factorised by [`small_lu`].
-    small: Option<Vec<T>>,
+    /// `n ≤ SMALL_DENSE`: the unblocked LU of [`SmallLu`] instead of faer's.
+    small: Option<Box<SmallLu<T>>>,
 }
 
-/// Dense systems up to this size are factorised by [`small_lu`] instead of faer: for a handful
+/// Dense systems up to this size are factorised by [`SmallLu`] instead of faer: for a handful
 /// of unknowns faer's blocked, generic LU and solve carry a fixed overhead of a few hundred
 /// nanoseconds. Measured (factorise / solve, wall time on the shared 2-core machine at load
 /// ~12, so only the ratios mean something): n = 2: faer 364 / 253 ns, this 120 / 101 ns;
@@ -225,67 +249,289 @@ struct DenseLu<T: WScalar> {
 /// large part of each step there.
 const SMALL_DENSE: usize = 24;
 
-/// In-place LU with partial pivoting of the column-major `n × n` matrix `a` (`ipiv[k]`: the row
-/// swapped with row `k` at step `k`, as LAPACK's `getrf`): right-looking, unblocked — the
-/// textbook algorithm (Golub & Van Loan, *Matrix Computations*, 4th ed., Alg. 3.4.1), which
-/// is the fastest form for a few unknowns. A zero pivot leaves its column unscaled (the caller
-/// tests the pivots).
-fn small_lu<T: WScalar>(a: &mut [T], n: usize, ipiv: &mut [usize]) {
-    for k in 0..n {
-        let mut p = k;
-        let mut m = a[k * n + k].abs_value();
-        for i in k + 1..n {
-            let v = a[k * n + i].abs_value();
-            if v > m {
-                m = v;
-                p = i;
-            }
+/// Dense LU with partial pivoting for `n ≤ SMALL_DENSE`, column-major in one `n²` array,
+/// right-looking and unblocked (LAPACK's `getf2`; Golub & Van Loan, *Matrix Computations*, 4th
+/// ed., Alg. 3.4.1), with two uses of the zeros of a sparse `W`:
+///
+/// * with a sparsity pattern ([`LinearSolver::set_ordering`]) the unknowns are first permuted
+///   symmetrically by a minimum-degree ordering of the pattern of `W + Wᵀ` (Tinney & Walker,
+///   Proc. IEEE 55, 1967; George & Liu, SIAM Rev. 31, 1989), computed once; row interchanges
+///   for stability come on top as usual (POLLU: 121 + 121 off-diagonal entries in `L` and `U`
+///   in the natural order, 40 + 49 in this one, for 380 dense);
+/// * elimination and solves skip exact zeros: a column update only where the multiplier row is
+///   non-zero, and, when `L` and `U` are less than half full, solves that run over the lists
+///   of their non-zero entries (the same operations in the same order as the dense loops,
+///   minus those with a zero factor, so the results do not depend on the choice).
+struct SmallLu<T: WScalar> {
+    n: usize,
+    /// `P_qᵀ W P_q` and then its factors, column-major.
+    a: Vec<T>,
+    /// Row interchanges (`ipiv[k]`: the row swapped with row `k` at step `k`, as `getrf`).
+    ipiv: Vec<usize>,
+    /// `1/u_kk` (the back substitution multiplies instead of dividing: one rounding more than a
+    /// division, and a chain of `n` dependent divisions less).
+    rdiag: Vec<T>,
+    /// The symmetric permutation `q` (unknown `r` of the factorised system is `q[r]` of `W`),
+    /// when one is set.
+    order: Option<Vec<usize>>,
+    /// One column of `W`, and the permuted right-hand side.
+    scratch: Vec<T>,
+    /// Rows of the non-zeros of column `k` of `L` (below the diagonal) at `lrows[k n ..]`, and
+    /// of `U` (above it) at `urows[k n ..]`; their counts.
+    lrows: Vec<u8>,
+    lcnt: Vec<u8>,
+    urows: Vec<u8>,
+    ucnt: Vec<u8>,
+    /// Solve through the non-zero lists (`L` and `U` less than half full).
+    sparse_solve: bool,
+}
+
+impl<T: WScalar> SmallLu<T> {
+    fn new(n: usize) -> Self {
+        let z = T::from_f64(0.0);
+        Self {
+            n,
+            a: vec![z; n * n],
+            ipiv: vec![0; n],
+            rdiag: vec![z; n],
+            order: None,
+            scratch: vec![z; n],
+            lrows: vec![0; n * n],
+            lcnt: vec![0; n],
+            urows: vec![0; n * n],
+            ucnt: vec![0; n],
+            sparse_solve: false,
         }
-        ipiv[k] = p;
-        if p != k {
-            for j in 0..n {
-                a.swap(j * n + k, j * n + p);
-            }
-        }
-        let d = a[k * n + k];
-        if d.abs_value() == 0.0 {
-            continue;
-        }
-        let (head, tail) = a.split_at_mut((k + 1) * n);
-        let colk = &mut head[k * n..];
-        for x in &mut colk[k + 1..n] {
-            *x = *x / d;
-        }
-        for j in 0..n - k - 1 {
-            let cj = &mut tail[j * n..(j + 1) * n];
-            let f = cj[k];
-            if f.abs_value() != 0.0 {
-                for (x, &l) in cj[k + 1..n].iter_mut().zip(&colk[k + 1..n]) {
-                    *x -= l * f;
+    }
+
+    /// Forms `P_qᵀ (c·M − J) P_q` into `a`, with the column maxima of `W` (column `q[r]` at `r`).
+    fn form(&mut self, c: T, mass: Option<&MassMatrix>, jac: &Jacobian, col_max: &mut [f64]) {
+        let n = self.n;
+        match &self.order {
+            None => {
+                for (j, (wc, m)) in self
+                    .a
+                    .chunks_exact_mut(n)
+                    .zip(col_max.iter_mut())
+                    .enumerate()
+                {
+                    *m = form_dense_col(wc, j, c, mass, jac);
                 }
+            }
+            Some(q) => {
+                for (r, (wc, m)) in self
+                    .a
+                    .chunks_exact_mut(n)
+                    .zip(col_max.iter_mut())
+                    .enumerate()
+                {
+                    *m = form_dense_col(&mut self.scratch, q[r], c, mass, jac);
+                    for (w, &qi) in wc.iter_mut().zip(q) {
+                        *w = self.scratch[qi];
+                    }
+                }
+            }
+        }
+    }
+
+    /// The column of `W` that column `k` of the factorised system is.
+    fn column_of(&self, k: usize) -> usize {
+        self.order.as_ref().map_or(k, |q| q[k])
+    }
+
+    /// LU with partial pivoting of `a` in place. A zero pivot leaves its column unscaled (the
+    /// caller tests the pivots).
+    fn factorize(&mut self) {
+        let n = self.n;
+        let Self {
+            a,
+            ipiv,
+            rdiag,
+            lrows,
+            lcnt,
+            urows,
+            ucnt,
+            ..
+        } = self;
+        ucnt.fill(0);
+        for k in 0..n {
+            let mut p = k;
+            let mut m = a[k * n + k].pivot_abs();
+            for i in k + 1..n {
+                let v = a[k * n + i].pivot_abs();
+                if v > m {
+                    m = v;
+                    p = i;
+                }
+            }
+            ipiv[k] = p;
+            if p != k {
+                for j in 0..n {
+                    a.swap(j * n + k, j * n + p);
+                }
+            }
+            let d = a[k * n + k];
+            rdiag[k] = T::from_f64(1.0) / d;
+            if d.is_zero() {
+                continue;
+            }
+            let (head, tail) = a.split_at_mut((k + 1) * n);
+            let colk = &mut head[k * n..];
+            // Multiply by the reciprocal unless it would overflow (LAPACK's `getf2`).
+            if d.abs_value() >= f64::MIN_POSITIVE {
+                let r = rdiag[k];
+                for x in &mut colk[k + 1..n] {
+                    *x = *x * r;
+                }
+            } else {
+                for x in &mut colk[k + 1..n] {
+                    *x = *x / d;
+                }
+            }
+            // Non-zero rows of this column of L (at their current positions).
+            let rows = &mut lrows[k * n..(k + 1) * n];
+            let mut cnt = 0;
+            for (i, x) in colk.iter().enumerate().take(n).skip(k + 1) {
+                if !x.is_zero() {
+                    rows[cnt] = i as u8;
+                    cnt += 1;
+                }
+            }
+            let dense = 2 * cnt > n - k - 1;
+            for j in 0..n - k - 1 {
+                let cj = &mut tail[j * n..(j + 1) * n];
+                let f = cj[k];
+                if f.is_zero() {
+                    continue;
+                }
+                let jj = k + 1 + j;
+                urows[jj * n + usize::from(ucnt[jj])] = k as u8;
+                ucnt[jj] += 1;
+                if dense {
+                    for (x, &l) in cj[k + 1..n].iter_mut().zip(&colk[k + 1..n]) {
+                        *x -= l * f;
+                    }
+                } else {
+                    for &i in &rows[..cnt] {
+                        let i = usize::from(i);
+                        cj[i] -= colk[i] * f;
+                    }
+                }
+            }
+        }
+        // Later row interchanges moved the entries of L: list them at their final rows.
+        let mut nnz = 0;
+        for k in 0..n {
+            let mut cnt = 0;
+            for i in k + 1..n {
+                if !a[k * n + i].is_zero() {
+                    lrows[k * n + cnt] = i as u8;
+                    cnt += 1;
+                }
+            }
+            lcnt[k] = cnt as u8;
+            nnz += cnt + usize::from(ucnt[k]);
+        }
+        self.sparse_solve = 2 * nnz < n * (n - 1);
+    }
+
+    /// `b ← W⁻¹ b` with the factors: `P_q U⁻¹ L⁻¹ P P_qᵀ b`.
+    fn solve(&mut self, b: &mut [T]) {
+        let n = self.n;
+        let Self {
+            a,
+            ipiv,
+            rdiag,
+            order,
+            scratch,
+            lrows,
+            lcnt,
+            urows,
+            ucnt,
+            sparse_solve,
+            ..
+        } = self;
+        let x: &mut [T] = match order {
+            None => b,
+            Some(q) => {
+                for (s, &qi) in scratch.iter_mut().zip(q.iter()) {
+                    *s = b[qi];
+                }
+                scratch
+            }
+        };
+        for (k, &p) in ipiv.iter().enumerate() {
+            x.swap(k, p);
+        }
+        if *sparse_solve {
+            for k in 0..n {
+                let v = x[k];
+                if !v.is_zero() {
+                    for &i in &lrows[k * n..k * n + usize::from(lcnt[k])] {
+                        let i = usize::from(i);
+                        x[i] -= a[k * n + i] * v;
+                    }
+                }
+            }
+            for k in (0..n).rev() {
+                let v = x[k] * rdiag[k];
+                x[k] = v;
+                for &i in &urows[k * n..k * n + usize::from(ucnt[k])] {
+                    let i = usize::from(i);
+                    x[i] -= a[k * n + i] * v;
+                }
+            }
+        } else {
+            for k in 0..n {
+                let v = x[k];
+                for (bi, &l) in x[k + 1..n].iter_mut().zip(&a[k * n + k + 1..(k + 1) * n]) {
+                    *bi -= l * v;
+                }
+            }
+            for k in (0..n).rev() {
+                let v = x[k] * rdiag[k];
+                x[k] = v;
+                for (bi, &u) in x[..k].iter_mut().zip(&a[k * n..k * n + k]) {
+                    *bi -= u * v;
+                }
+            }
+        }
+        if let Some(q) = order {
+            for (s, &qi) in scratch.iter().zip(q.iter()) {
+                b[qi] = *s;
             }
         }
     }
 }
 
-/// Solves with the factors of [`small_lu`]: `b ← U⁻¹ L⁻¹ P b`.
-fn small_solve<T: WScalar>(a: &[T], n: usize, ipiv: &[usize], b: &mut [T]) {
-    for (k, &p) in ipiv.iter().enumerate().take(n) {
-        b.swap(k, p);
-    }
-    for k in 0..n {
-        let x = b[k];
-        for (bi, &l) in b[k + 1..n].iter_mut().zip(&a[k * n + k + 1..(k + 1) * n]) {
-            *bi -= l * x;
+/// Greedy minimum-degree ordering of the symmetric pattern `adj` (`n × n`, row-major; the
+/// diagonal is ignored): repeatedly eliminate the unknown with the fewest remaining neighbours
+/// (the smallest index among ties) and join its neighbours into a clique, as elimination
+/// fills them in. `O(n³)`, for the few unknowns of [`SmallLu`].
+fn minimum_degree(n: usize, mut adj: Vec<bool>) -> Vec<usize> {
+    let mut alive = vec![true; n];
+    let mut order = Vec::with_capacity(n);
+    let mut nb = Vec::with_capacity(n);
+    for _ in 0..n {
+        let degree = |i: usize| {
+            (0..n)
+                .filter(|&j| j != i && alive[j] && adj[i * n + j])
+                .count()
+        };
+        let Some(v) = (0..n).filter(|&i| alive[i]).min_by_key(|&i| degree(i)) else {
+            break;
+        };
+        nb.clear();
+        nb.extend((0..n).filter(|&j| j != v && alive[j] && adj[v * n + j]));
+        for &x in &nb {
+            for &y in &nb {
+                adj[x * n + y] = true;
+            }
         }
+        alive[v] = false;
+        order.push(v);
     }
-    for k in (0..n).rev() {
-        let x = b[k] / a[k * n + k];
-        b[k] = x;
-        for (bi, &u) in b[..k].iter_mut().zip(&a[k * n..k * n + k]) {
-            *bi -= u * x;
-        }
-    }
+    order
 }
 
 struct SparseLu<T: WScalar> {
@@ -361,6 +607,59 @@ impl<T: WScalar> LinearSolver<T> {
         }
     }
 
+    /// [`LinearSolver::new`] for the Jacobians of `jac`, with the fill-reducing ordering of
+    /// [`LinearSolver::set_ordering`] when the evaluator knows a sparsity pattern: what the
+    /// stiff methods use.
+    pub fn for_evaluator(
+        jac: &JacobianEvaluator,
+        mass: Option<&MassMatrix>,
+    ) -> Result<Self, OdeError> {
+        let mut lin = Self::new(jac.jacobian(), mass)?;
+        if let Some(p) = jac.pattern() {
+            lin.set_ordering(p)?;
+        }
+        Ok(lin)
+    }
+
+    /// Orders the unknowns of a small dense `W` (at most 24 of them) to reduce fill-in: a
+    /// minimum-degree ordering of the pattern of `W + Wᵀ` (the Jacobian pattern `jac_pattern`,
+    /// the mass matrix's and the diagonal), computed here once; see the module docs. The
+    /// solutions differ from those without it by rounding only. Does nothing for larger dense
+    /// and for sparse solvers (those order their columns themselves). Drops the current
+    /// factorisation.
+    pub fn set_ordering(&mut self, jac_pattern: &SparsityPattern) -> Result<(), OdeError> {
+        let n = self.n;
+        if jac_pattern.nrows() != n || jac_pattern.ncols() != n {
+            return Err(OdeError::JacobianDimensionMismatch {
+                what: "sparsity pattern for the ordering",
+                expected: n,
+                found: if jac_pattern.nrows() != n {
+                    jac_pattern.nrows()
+                } else {
+                    jac_pattern.ncols()
+                },
+            });
+        }
+        let Inner::Dense(d) = &mut self.inner else {
+            return Ok(());
+        };
+        let Some(lu) = &mut d.small else {
+            return Ok(());
+        };
+        let mut adj = vec![false; n * n];
+        let mut add = |i: usize, j: usize| {
+            adj[i * n + j] = true;
+            adj[j * n + i] = true;
+        };
+        jac_pattern.entries().for_each(|(i, j)| add(i, j));
+        if let Some(m) = &d.mass {
+            m.pattern().entries().for_each(|(i, j)| add(i, j));
+        }
+        lu.order = Some(minimum_degree(n, adj));
+        self.factorized = false;
+        Ok(())
+    }
+
     /// Dense LU for an `n`-dimensional system.
     pub fn dense(n: usize, mass: Option<&MassMatrix>) -> Result<Self, OdeError> {
         check_mass(n, mass)?;
@@ -370,15 +669,18 @@ impl<T: WScalar> LinearSolver<T> {
             dense_solve::solve_in_place_scratch::<usize, T>(n, 1, par),
         ]);
         let mass = mass.filter(|m| !m.is_identity()).cloned();
+        let small = n <= SMALL_DENSE;
+        // The small path keeps W in `small`; faer's matrix is then unused.
+        let nw = if small { 0 } else { n };
         Ok(Self {
             n,
             inner: Inner::Dense(Box::new(DenseLu {
-                w: Mat::zeros(n, n),
+                w: Mat::zeros(nw, nw),
                 mass,
                 perm: vec![0; n],
                 perm_inv: vec![0; n],
                 mem: MemBuffer::new(req),
-                small: (n <= SMALL_DENSE).then(|| vec![T::from_f64(0.0); n * n]),
+                small: small.then(|| Box::new(SmallLu::new(n))),
             })),
             par,
             factorized: false,
@@ -583,23 +885,23 @@ impl<T: WScalar> LinearSolver<T> {
         }
         match &mut self.inner {
             Inner::Dense(d) => {
-                form_dense(&mut d.w, c, d.mass.as_ref(), jac);
-                for (j, m) in self.col_max.iter_mut().enumerate() {
-                    *m =
-                        d.w.col_as_slice(j)
-                            .iter()
-                            .fold(0.0, |a, &v| a.max(v.abs_value()));
-                }
-                let col_max = &self.col_max;
-                if let Some(a) = &mut d.small {
-                    for j in 0..n {
-                        a[j * n..(j + 1) * n].copy_from_slice(d.w.col_as_slice(j));
-                    }
-                    small_lu(a, n, &mut d.perm);
-                    if let Some(k) = (0..n).find(|&k| !regular_pivot(a[k * n + k], col_max[k], n)) {
-                        return Err(OdeError::SingularMatrix { t, pivot: Some(k) });
+                let mass = d.mass.as_ref();
+                let col_max = &mut self.col_max;
+                if let Some(lu) = &mut d.small {
+                    lu.form(c, mass, jac, col_max);
+                    lu.factorize();
+                    if let Some(k) =
+                        (0..n).find(|&k| !regular_pivot(lu.a[k * n + k], col_max[k], n))
+                    {
+                        return Err(OdeError::SingularMatrix {
+                            t,
+                            pivot: Some(lu.column_of(k)),
+                        });
                     }
                 } else {
+                    for (j, m) in col_max.iter_mut().enumerate() {
+                        *m = form_dense_col(d.w.col_as_slice_mut(j), j, c, mass, jac);
+                    }
                     let (_, _) = dense_factor::lu_in_place(
                         d.w.as_mut(),
                         &mut d.perm,
@@ -751,9 +1053,9 @@ impl<T: WScalar> LinearSolver<T> {
         assert_eq!(rhs.len(), self.n, "right-hand side length");
         stats.lin_solves += 1;
         let n = self.n;
-        if let Inner::Dense(d) = &self.inner {
-            if let Some(a) = &d.small {
-                small_solve(a, n, &d.perm, rhs);
+        if let Inner::Dense(d) = &mut self.inner {
+            if let Some(lu) = &mut d.small {
+                lu.solve(rhs);
                 return;
             }
         }
@@ -834,50 +1136,69 @@ fn regular_pivot<T: WScalar>(pivot: T, col_max: f64, n: usize) -> bool {
     a.is_finite() && a > n as f64 * f64::EPSILON * col_max
 }
 
-/// `w = c·M − J` into a dense matrix, from a dense or sparse `J`.
-fn form_dense<T: WScalar>(w: &mut Mat<T>, c: T, mass: Option<&MassMatrix>, jac: &Jacobian) {
-    let n = w.nrows();
+/// Column `col` of `W = c·M − J` into `wc` (length `n`), from a dense or sparse `J`; returns
+/// the column's largest [`WScalar::pivot_abs`] for the pivot test. One pass per column, so
+/// forming `W` and its column maxima read the Jacobian once.
+#[inline]
+fn form_dense_col<T: WScalar>(
+    wc: &mut [T],
+    col: usize,
+    c: T,
+    mass: Option<&MassMatrix>,
+    jac: &Jacobian,
+) -> f64 {
     match jac {
         Jacobian::Dense(j) => {
-            for col in 0..n {
-                for (wi, &ji) in w.col_as_slice_mut(col).iter_mut().zip(j.col_as_slice(col)) {
-                    *wi = T::from_f64(-ji);
-                }
+            for (wi, &ji) in wc.iter_mut().zip(j.col_as_slice(col)) {
+                *wi = T::from_f64(-ji);
             }
         }
         Jacobian::Sparse { pattern, values } => {
-            for col in 0..n {
-                let wc = w.col_as_slice_mut(col);
-                wc.fill(T::from_f64(0.0));
-                let r = pattern.col_ptr()[col]..pattern.col_ptr()[col + 1];
-                for (&i, &v) in pattern.rows_of_col(col).iter().zip(&values[r]) {
-                    wc[i] = T::from_f64(-v);
-                }
+            wc.fill(T::from_f64(0.0));
+            let r = pattern.col_ptr()[col]..pattern.col_ptr()[col + 1];
+            for (&i, &v) in pattern.rows_of_col(col).iter().zip(&values[r]) {
+                wc[i] = T::from_f64(-v);
             }
         }
     }
     // W += c·M, with W's current entry playing −j in w_entry(c, m, −w).
     let add = |w: &mut T, m: f64| *w += T::w_entry(c, m, 0.0);
     match mass {
-        None => (0..n).for_each(|k| add(&mut w[(k, k)], 1.0)),
-        Some(MassMatrix::Diagonal(d)) => (0..n).for_each(|k| add(&mut w[(k, k)], d[k])),
+        None => add(&mut wc[col], 1.0),
+        Some(MassMatrix::Diagonal(d)) => add(&mut wc[col], d[col]),
         Some(MassMatrix::Dense(m)) => {
-            for col in 0..n {
-                for (wi, &mi) in w.col_as_slice_mut(col).iter_mut().zip(m.col_as_slice(col)) {
-                    if mi != 0.0 {
-                        add(wi, mi);
-                    }
+            for (wi, &mi) in wc.iter_mut().zip(m.col_as_slice(col)) {
+                if mi != 0.0 {
+                    add(wi, mi);
                 }
             }
         }
         Some(MassMatrix::Sparse(m)) => {
-            for col in 0..n {
-                for (&i, &mi) in m.row_idx_of_col_raw(col).iter().zip(m.val_of_col(col)) {
-                    add(&mut w[(i, col)], mi);
-                }
+            for (&i, &mi) in m.row_idx_of_col_raw(col).iter().zip(m.val_of_col(col)) {
+                add(&mut wc[i], mi);
             }
         }
     }
+    max_pivot_abs(wc)
+}
+
+/// `max_i |v_i|` in [`WScalar::pivot_abs`], NaN ignored (as `f64::max`), in four independent
+/// running maxima: one `fold(f64::max)` is a chain of dependent operations that does not
+/// vectorise, and it ran every step of a Rosenbrock method on every column of `W`.
+#[inline]
+fn max_pivot_abs<T: WScalar>(v: &[T]) -> f64 {
+    let mut m = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, x) in m.iter_mut().zip(c) {
+            *a = a.max(x.pivot_abs());
+        }
+    }
+    for (a, x) in m.iter_mut().zip(rest) {
+        *a = a.max(x.pivot_abs());
+    }
+    m[0].max(m[1]).max(m[2].max(m[3]))
 }
 
 /// The symbolic pattern of `W` for a Jacobian pattern and optional mass matrix (what

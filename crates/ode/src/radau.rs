@@ -671,8 +671,8 @@ pub(crate) fn integrate<S: OdeSystem + ?Sized>(p: Solve<'_, S>) -> Result<Soluti
     }
     let mass = mass.filter(|m| !m.is_identity()).cloned();
     let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
-    let lin_r = LinearSolver::<f64>::new(jac.jacobian(), mass.as_ref())?;
-    let lin_c = LinearSolver::<c64>::new(jac.jacobian(), mass.as_ref())?;
+    let lin_r = LinearSolver::<f64>::for_evaluator(&jac, mass.as_ref())?;
+    let lin_c = LinearSolver::<c64>::for_evaluator(&jac, mass.as_ref())?;
     let o = &p.options;
     let span = (p.t_end - p.t0).abs();
     // The tolerances are used as given (not RADAU5's `0.1·rtol^(2/3)` transformation): see the

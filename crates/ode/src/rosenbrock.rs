@@ -578,7 +578,7 @@ pub(crate) fn stepper<M: RosenbrockMethod, S: OdeSystem + ?Sized>(
         None => Vec::new(),
     };
     let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
-    let lin = LinearSolver::new(jac.jacobian(), mass)?;
+    let lin = LinearSolver::for_evaluator(&jac, mass)?;
     let o = &p.options;
     let span = (p.t_end - p.t0).abs();
     let s = tab.stages();
