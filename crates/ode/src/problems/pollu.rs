@@ -3,10 +3,13 @@
 // Published constants are kept with all their digits.
 #![allow(clippy::excessive_precision)]
 
+use std::sync::OnceLock;
+
 use num_dual::DualNum;
 
 use crate::faer::MatMut;
 use crate::jacobian::JacDual;
+use crate::sparsity::SparsityPattern;
 use crate::OdeSystem;
 
 use super::{Param, Problem, Reference, System};
@@ -150,7 +153,8 @@ pub const POLLU_MECHANISM: [Reaction; POLLU_REACTIONS] = [
 /// * Default problem: [`POLLU_Y0`], `t ∈ [0, 60]` (minutes).
 /// * Invariants: nitrogen `y1 + y2 + y13 + y15 + y19 + 2 y20`, sulphur `y17 + y18` and carbon
 ///   `y7 + y8 + 2 y9 + y10 + 2 y11 + y12 + 2 y13 + y14` ([`Pollu::balances`]).
-/// * Jacobian: [`Pollu::jacobian_row_major`] (from the mechanism; 82 structural nonzeros of 400).
+/// * Jacobian: [`Pollu::jacobian_row_major`] (from the mechanism; 82 structural nonzeros of 400,
+///   declared as [`OdeSystem::jacobian_sparsity`], see [`Pollu::sparsity`]).
 ///   Also as [`OdeSystem::jacobian`], and `f` on dual numbers as [`OdeSystem::rhs_dual`].
 /// * Reference: [`POLLU_REFERENCE`].
 /// * Source: J. G. Verwer, "Gauss–Seidel iteration for stiff ODEs from chemical kinetics", SIAM J.
@@ -300,8 +304,15 @@ impl Pollu {
         const N: usize = POLLU_SPECIES;
         let jac = &mut jac[..N * N];
         jac.fill(0.0);
+        self.jacobian_entries(y, |i, j, v| jac[N * i + j] += v);
+    }
+
+    /// Calls `add(i, j, v)` for every contribution `v` of a reaction to `∂f_i/∂y_j`; the
+    /// Jacobian is their sum (first- or second-order mass action).
+    #[inline]
+    fn jacobian_entries(&self, y: &[f64], mut add: impl FnMut(usize, usize, f64)) {
         for (r, (reactants, products)) in POLLU_MECHANISM.iter().enumerate() {
-            // ∂r/∂y_j for each reactant j (first- or second-order mass action)
+            // ∂r/∂y_j for each reactant j
             for (a, &j) in reactants.iter().enumerate() {
                 let mut d = self.k[r];
                 for (b, &l) in reactants.iter().enumerate() {
@@ -310,13 +321,32 @@ impl Pollu {
                     }
                 }
                 for &i in reactants.iter() {
-                    jac[N * i + j] -= d;
+                    add(i, j, -d);
                 }
                 for &(i, s) in products.iter() {
-                    jac[N * i + j] += s * d;
+                    add(i, j, s * d);
                 }
             }
         }
+    }
+
+    /// The structural sparsity pattern of `∂f/∂y` (82 of 400 entries) from [`POLLU_MECHANISM`]:
+    /// `(i, j)` when species `j` is a reactant of a reaction that consumes or produces species
+    /// `i`. Declared as [`OdeSystem::jacobian_sparsity`], which lets the dense LU of the stiff
+    /// methods order the unknowns for little fill-in (`crate::linalg`).
+    pub fn sparsity() -> &'static SparsityPattern {
+        static PATTERN: OnceLock<SparsityPattern> = OnceLock::new();
+        PATTERN.get_or_init(|| {
+            let mut e = Vec::new();
+            for (reactants, products) in POLLU_MECHANISM.iter() {
+                for &j in reactants.iter() {
+                    e.extend(reactants.iter().map(|&i| (i, j)));
+                    e.extend(products.iter().map(|&(i, _)| (i, j)));
+                }
+            }
+            SparsityPattern::from_entries(POLLU_SPECIES, POLLU_SPECIES, e)
+                .expect("the mechanism names species 0..20 only")
+        })
     }
 
     /// The conserved element totals `[nitrogen, sulphur, carbon]` (ppm).
@@ -341,19 +371,17 @@ impl OdeSystem for Pollu {
         self.rhs_generic(t, y, dy);
         true
     }
-    fn jacobian(&self, t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
-        const N: usize = POLLU_SPECIES;
-        let mut j = [0.0; N * N];
-        self.jacobian_row_major(t, y, &mut j);
-        for r in 0..N {
-            for c in 0..N {
-                jac[(r, c)] = j[N * r + c];
-            }
-        }
+    fn jacobian(&self, _t: f64, y: &[f64], mut jac: MatMut<'_, f64>) -> bool {
+        // Straight into the (column-major) matrix: the Rosenbrock methods evaluate J every step.
+        jac.fill(0.0);
+        self.jacobian_entries(y, |i, j, v| jac[(i, j)] += v);
         true
     }
     fn is_autonomous(&self) -> bool {
         true
+    }
+    fn jacobian_sparsity(&self) -> Option<&SparsityPattern> {
+        Some(Self::sparsity())
     }
 }
 
