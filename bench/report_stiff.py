@@ -142,10 +142,18 @@ for P in rust["problems"]:
         if c:
             wins[min(c)[1]] = wins.get(min(c)[1], 0) + 1
     best = max(wins, key=wins.get) if wins else "-"
-    summary.append((name, P["dim"], best, s_cv, v_cv, s_sc, v_sc))
+    label = f"{name} (earlier run {P['earlier_run']['run_commit'][:7]})" if P.get("earlier_run") else name
+    summary.append((label, P["dim"], best, s_cv, v_cv, s_sc, v_sc))
     fig_data.append((name, ok))
-    W(f"## {name} (dim {P['dim']}, t = {P['t0']:g} … {P['t_end']:g})")
+    er = P.get("earlier_run")
+    W(f"## {name} (dim {P['dim']}, t = {P['t0']:g} … {P['t_end']:g})" + (" — earlier run" if er else ""))
     W("")
+    if er:
+        W(f"**Not rerun here:** ai4de and peer rows from the run committed in `{er['run_commit']}` "
+          f"({er['date']}, ai4de binary built {er['binary_built']} from `{er['binary_commit']}`, load "
+          f"average before {' '.join(er['load_before'])}, after {' '.join(er['load_after'])}); "
+          "see Notes.")
+        W("")
     rc = P.get("reference_check")
     W(f"Reference: {P['reference_source']}" + (
         f" (checked against ai4de {rc['method']} at {rc['tol']:g}: relative difference {rc['rel_inf_diff']:.1e})" if rc else "") + ".")
@@ -228,19 +236,23 @@ W("* ROBER declares its linear invariant y1 + y2 + y3 (`OdeSystem::linear_invari
   "the step (`min Σ (δᵢ/sᵢ)²`, `sᵢ = atolᵢ + rtolᵢ|yᵢ|`), so the correction lands on y1 and y3 and "
   "y2 ≤ 3.7·10⁻⁵ keeps its relative accuracy (a Euclidean projection cost Rodas5P/Rodas4 their 8th "
   "digit of y1 in the Test Set check at atol 1e-16). BDF, NDF and Radau5 conserve it by construction.")
-W("* This run's ai4de binary (`--no-build`, built " + meta.get("binary_built", "?") + " from branch "
-  "`stiff5`) differs from the landed code in two ways: (1) it carried an unblocked LU for dense `W` "
-  "up to 24 unknowns instead of faer's (micro-benchmark: factorise/solve 1.3–3× faster at n = 2…20; "
-  "not landed, because the forward-sensitivity finite-difference check on OREGO moved from within "
-  "1e-6 to 7.2e-6 with it, cause not found in time): it affects the timings of every method on "
-  "rober, hires, pollu and vdpol, not their errors beyond rounding; (2) its Rosenbrock projection "
-  "onto ROBER's invariant restored the previous step's value `Q y` (landed: the initial value "
-  "`Q y0`, which stops rounding from accumulating): it affects the ROBER rows of Rodas5P, Rodas4 "
-  "and Rosenbrock23 at the rounding level. BDF+GMRES, NDF+GMRES and everything on the Brusselator "
-  "use neither.")
-W("* The 4 s cap on one ai4de solve is on wall time: in this run (load ~12 while the ai4de side ran) "
-  "BDF/NDF+GMRES on `bruss2d_128` passed it at rtol 1e-6 (4.7 s wall, 0.7 s CPU), so their tighter "
-  "tolerances were skipped and that problem is compared at errors down to ~1e-6 only.")
+W("* Dense iteration matrices of at most 24 unknowns (every method on rober, hires, pollu, vdpol) "
+  "are factorised by ai4de's own unblocked LU (`crates/ode/src/linalg.rs`, `SmallLu`) instead of "
+  "faer's, whose fixed cost per call dominates at these sizes; with a declared sparsity pattern "
+  "(POLLU declares its 82 structural entries) the unknowns are ordered by minimum degree and "
+  "elimination and solves skip the zeros (POLLU: 89 off-diagonal entries in L + U instead of 380).")
+W("* BDF/NDF stop the Newton iteration with CVODE's test: estimated iteration error below 0.1/C_k of "
+  "the error weights (`C_k` the error constant of order k; CVODE's `nlscoef/tq[2]`); runs before "
+  "2026-11-28 23:00 (the earlier-run sections included) used SciPy's min(0.03, √rtol), i.e. 1e-5 at rtol 1e-10 (POLLU at 1e-10: 631 Newton "
+  "iterations in 291 steps then, 387 in 295 now; CVODE 525 in 375).")
+if any(P.get("earlier_run") for P in rust["problems"]):
+    W("* Sections marked \"earlier run\" (`bruss2d_128`) were not rerun (that problem takes tens of "
+      "minutes): their ai4de and peer rows are those of the run named there, whose ai4de binary "
+      "was built from branch `stiff5` with the earlier form of the small dense LU and the Rosenbrock "
+      "projection onto the invariants' previous values; neither touches `bruss2d_128` (sparse LU or "
+      "GMRES, no declared invariants). In that run (load ~12 while the ai4de side ran) BDF/NDF+GMRES "
+      "on `bruss2d_128` passed the 4 s wall-time cap at rtol 1e-6 (4.7 s wall, 0.7 s CPU), so their "
+      "tighter tolerances were skipped and that problem is compared at errors down to ~1e-6 only.")
 W("* Missing: diffsol's BDF (optional, not wired in); CVODE with SPGMR (above).")
 W("")
 

@@ -9,6 +9,9 @@
 #   bash bench/run_stiff.sh --with-128   also bruss2d_128 (32 768 unknowns; tens of minutes)
 #   bash bench/run_stiff.sh --no-build   reuse bench/target/release/stiff as it is (it must be
 #                                        built from the current crates/ode; the page says so)
+#   bash bench/run_stiff.sh --keep-from COMMIT
+#                                        carry bruss2d_128 over from the run committed in COMMIT
+#                                        (bench/merge_stiff_earlier.py; the page labels it)
 #
 # Not part of CI (bench/ is its own cargo project); bench/.venv and bench/target are git-ignored.
 set -euo pipefail
@@ -19,12 +22,14 @@ RESULTS=$BENCH/results
 VENV=$BENCH/.venv
 QUICK=()
 BUILD=1
+KEEP_FROM=
 ONLY=rober,hires,pollu,vdpol,bruss2d
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=(--quick) ;;
     --with-128) ONLY=$ONLY,bruss2d_128 ;;
     --no-build) BUILD=0 ;;
+    --keep-from) KEEP_FROM=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -93,5 +98,8 @@ m = json.load(open(sys.argv[1])); m["load_after"] = open("/proc/loadavg").read()
 json.dump(m, open(sys.argv[1], "w"), indent=1)
 PYEOF
 
-# 6. Report.
+# 6. Report (with bruss2d_128 from an earlier run when asked and not rerun here).
+if [ -n "$KEEP_FROM" ] && [[ $ONLY != *bruss2d_128* ]]; then
+  "$PY" "$BENCH/merge_stiff_earlier.py" "$RESULTS" "$KEEP_FROM" bruss2d_128
+fi
 "$PY" "$BENCH/report_stiff.py" "$RESULTS" "$ROOT/docs"

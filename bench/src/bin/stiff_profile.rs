@@ -1,0 +1,68 @@
+//! One stiff solve repeated, for profilers (`perf record`, `perf stat`): the hot loop of
+//! `bench/src/bin/stiff.rs` without the harness around it.
+//!
+//! Usage: `stiff_profile PROBLEM METHOD RTOL [REPS] [ATOL_FACTOR]` (method names as on the
+//! command line of `ai4de solve`: `rodas5p`, `bdf`, `radau5`, ...). Prints the solver's
+//! counters, the error against the problem's published reference (when it has one) and the
+//! process CPU time per solve.
+
+use ai4de_ode::problems::{self, Reference};
+use ai4de_ode::{Method, SaveAt, Solve};
+use ai4de_testkit::rel_inf_diff;
+
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    if a.len() < 4 {
+        eprintln!("usage: stiff_profile PROBLEM METHOD RTOL [REPS] [ATOL_FACTOR]");
+        std::process::exit(2);
+    }
+    let p = problems::get(&a[1]).expect("unknown problem");
+    let m: Method = a[2].parse().expect("unknown method");
+    let rtol: f64 = a[3].parse().expect("rtol");
+    let reps: usize = a.get(4).map_or(1000, |s| s.parse().expect("reps"));
+    let atol = rtol * a.get(5).map_or(1.0, |s| s.parse::<f64>().expect("atol factor"));
+    let run = || {
+        Solve::new(&p, (p.t0, p.t_end), &p.y0)
+            .method(m)
+            .rtol(rtol)
+            .atol(atol)
+            .max_steps(50_000_000)
+            .save_at(SaveAt::Final)
+            .run()
+            .expect("solve")
+    };
+    let sol = run();
+    let c0 = cpu_now();
+    for _ in 0..reps {
+        std::hint::black_box(run());
+    }
+    let cpu = (cpu_now() - c0) / reps as f64;
+    let st = &sol.stats;
+    let err = match p.reference() {
+        Reference::Final { y, .. } => rel_inf_diff(sol.y_final(), y),
+        _ => f64::NAN,
+    };
+    println!(
+        "{} {m:?} rtol {rtol:e}: err {err:.3e}  cpu {:.2} us/solve  steps {} (rej {}) f {} J {} LU {} solves {} Newton {} (fail {})",
+        p.name,
+        cpu * 1e6,
+        st.steps,
+        st.rejected,
+        st.f_evals,
+        st.jac_evals,
+        st.lu_decomps,
+        st.lin_solves,
+        st.newton_iters,
+        st.newton_failures
+    );
+}
