@@ -107,6 +107,8 @@ pub trait WScalar:
     + std::ops::Mul<Output = Self>
     + std::ops::Div<Output = Self>
     + std::ops::SubAssign
+    + std::ops::MulAssign
+    + std::ops::DivAssign
 {
     /// `c·m − j`.
     fn w_entry(c: Self, m: f64, j: f64) -> Self;
@@ -381,11 +383,11 @@ impl<T: WScalar> SmallLu<T> {
             if d.abs_value() >= f64::MIN_POSITIVE {
                 let r = rdiag[k];
                 for x in &mut colk[k + 1..n] {
-                    *x = *x * r;
+                    *x *= r;
                 }
             } else {
                 for x in &mut colk[k + 1..n] {
-                    *x = *x / d;
+                    *x /= d;
                 }
             }
             // Non-zero rows of this column of L (at their current positions).
