@@ -245,6 +245,18 @@ W("* BDF/NDF stop the Newton iteration with CVODE's test: estimated iteration er
   "the error weights (`C_k` the error constant of order k; CVODE's `nlscoef/tq[2]`); runs before "
   "2026-11-28 23:00 (the earlier-run sections included) used SciPy's min(0.03, √rtol), i.e. 1e-5 at rtol 1e-10 (POLLU at 1e-10: 631 Newton "
   "iterations in 291 steps then, 387 in 295 now; CVODE 525 in 375).")
+W("* Run of 2026-11-28 23:41 UTC: the ai4de side ran while the author's own `cargo test` build of the "
+  "ode crate and two other developers' builds shared the 2 cores (load ~12): repeated measurements of "
+  "the same binary differed by up to 1.7× in CPU time (POLLU Rodas5P at rtol 1e-8, 68 steps: 0.324–0.55 "
+  "ms; here 0.55 ms, while 99 steps at 1e-9 measured 0.45 ms). POLLU misses 20× against SciPy at "
+  "errors 3.2e-9 (16×) and 1e-9 (12.8×): the binding peer point is LSODA at rtol 1e-10 (error "
+  "7.6e-10 in 5.5 ms; LSODA fails at every looser tolerance, so its cheapest run stands for all "
+  "looser errors), and 20× needs ai4de at ≤ 0.28 ms there; Rodas5P needs 68 steps (8 stages, one "
+  "LU of the 20 × 20 W per step), i.e. ≤ 4 µs per step. ROBER's minimum (14×) sits at LSODA's "
+  "cheapest run (2.6 ms) against ai4de's cheapest at those errors (Radau5 rtol 1e-4, 0.18 ms): "
+  "BDF/NDF at rtol 1e-4 were cheaper and more accurate before the CVODE Newton tolerance (above): "
+  "BDF 4.4e-9 in 360 steps with 10 rejections then, 1.8e-8 in 422 steps with 23 rejections now "
+  "(NDF 2.4e-11 → 1.5e-7).")
 if any(P.get("earlier_run") for P in rust["problems"]):
     W("* Sections marked \"earlier run\" (`bruss2d_128`) were not rerun (that problem takes tens of "
       "minutes): their ai4de and peer rows are those of the run named there, whose ai4de binary "
