@@ -38,12 +38,8 @@
 //! * convergence test of Hairer & Wanner (II, §IV.8) / CVODE: the contraction rate
 //!   `ρ = ‖Δ_m‖/‖Δ_{m−1}‖` (carried over between steps as CVODE's `crate`) gives
 //!   `ρ/(1−ρ)·‖Δ_m‖ < τ` (converged) and `ρ ≥ 1` or `ρ^{m_max−m}/(1−ρ)·‖Δ_m‖ > τ` (diverging:
-//!   stop early), with CVODE's tolerance `τ_k = max(10ε/rtol, 0.1/C_k)` ([`NEWTON_COEF`] over
-//!   the error constant `C_k` of the order, so that the iteration error is at most a tenth of
-//!   what the error test accepts: CVODE's `tq[4] = nlscoef/tq[2]`, Hindmarsh et al., *SUNDIALS*,
-//!   ACM TOMS 31, 2005, §2.1) and at most [`NEWTON_MAX_ITER`] iterations. (SciPy's and this
-//!   code's earlier `τ = min(0.03, √rtol)` asked `10⁻⁵` of the tolerance at `rtol = 10⁻¹⁰`, and
-//!   took 2.2 iterations per step on POLLU where CVODE takes 1.4.)
+//!   stop early), with `τ = max(10ε/rtol, min(0.03, √rtol))` and at most [`NEWTON_MAX_ITER`]
+//!   iterations;
 //! * a failure with a fresh `J` cuts the step by 4 (CVODE); [`MAX_NEWTON_FAILURES`] in a row give
 //!   [`OdeError::NewtonFailure`], [`MAX_SINGULAR_RETRIES`] singular `W` in a row
 //!   [`OdeError::SingularMatrix`], both with `t`.
@@ -95,9 +91,6 @@ const MIN_FACTOR: f64 = 0.2;
 const MAX_FACTOR: f64 = 10.0;
 /// CVODE's `CRDOWN`: how fast the remembered contraction rate decays.
 const RATE_DECAY: f64 = 0.3;
-/// CVODE's `nlscoef` (`CORTES`): the Newton iteration stops when its estimated error is below
-/// this fraction of what the local error test accepts.
-pub const NEWTON_COEF: f64 = 0.1;
 
 /// The NDF coefficients `κ_k` of Shampine & Reichelt (1997), Table 1 (`κ_5 = 0`: NDF5 is
 /// BDF5); index 0 is unused.
@@ -208,8 +201,7 @@ pub(crate) struct BdfStepper {
     gamma: [f64; MAX_ORDER + 2],
     alpha: [f64; MAX_ORDER + 2],
     err_const: [f64; MAX_ORDER + 2],
-    /// Newton tolerance `τ_k` per order (in units of the error weights).
-    newton_tol: [f64; MAX_ORDER + 2],
+    newton_tol: f64,
     order: usize,
     /// Order of the last accepted step (its dense output).
     step_order: usize,
@@ -249,7 +241,7 @@ impl BdfStepper {
         let o = &p.options;
         let lin = match o.linear_solver {
             LinearSolverChoice::Direct => {
-                BdfLinear::Direct(LinearSolver::for_evaluator(&jac, mass)?)
+                BdfLinear::Direct(LinearSolver::new(jac.jacobian(), mass)?)
             }
             LinearSolverChoice::Gmres(g) => {
                 g.validate()?;
@@ -294,10 +286,7 @@ impl BdfStepper {
             .copied()
             .fold(0.0f64, f64::max)
             .max(100.0 * f64::EPSILON);
-        let mut newton_tol = [0.0; MAX_ORDER + 2];
-        for (tau, &c) in newton_tol.iter_mut().zip(&err_const).skip(1) {
-            *tau = (10.0 * f64::EPSILON / rtol_ref).max(NEWTON_COEF / c);
-        }
+        let newton_tol = (10.0 * f64::EPSILON / rtol_ref).max(0.03f64.min(rtol_ref.sqrt()));
         let z = || vec![0.0; n];
         let mut y = z();
         y.copy_from_slice(p.y0);
@@ -398,7 +387,6 @@ impl BdfStepper {
         w.corr.fill(0.0);
         w.y1.copy_from_slice(&w.y_pred);
         let inv_c = 1.0 / c;
-        let newton_tol = self.newton_tol[self.order];
         let mut norm_old = f64::NAN;
         for it in 0..NEWTON_MAX_ITER {
             if it == 0 {
@@ -440,7 +428,7 @@ impl BdfStepper {
                         *wt = 1.0 / s;
                     }
                     let jac = self.jac.jacobian();
-                    let tol = *tol_factor * newton_tol;
+                    let tol = *tol_factor * self.newton_tol;
                     let prec_solves = &mut stats.prec_solves;
                     let out = gmres.solve(
                         &mut w.dy,
@@ -484,7 +472,8 @@ impl BdfStepper {
             let rate = if it == 0 { f64::NAN } else { norm / norm_old };
             if it > 0
                 && (rate >= 1.0
-                    || rate.powi((NEWTON_MAX_ITER - it) as i32) / (1.0 - rate) * norm > newton_tol)
+                    || rate.powi((NEWTON_MAX_ITER - it) as i32) / (1.0 - rate) * norm
+                        > self.newton_tol)
             {
                 return (false, it + 1);
             }
@@ -497,9 +486,9 @@ impl BdfStepper {
             }
             let converged = if it == 0 {
                 // CVODE: the remembered rate lets a single iteration converge.
-                norm == 0.0 || norm * self.rate.min(1.0) < newton_tol
+                norm == 0.0 || norm * self.rate.min(1.0) < self.newton_tol
             } else {
-                rate / (1.0 - rate) * norm < newton_tol
+                rate / (1.0 - rate) * norm < self.newton_tol
             };
             if converged {
                 return (true, it + 1);
