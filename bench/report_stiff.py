@@ -241,10 +241,13 @@ W("* Dense iteration matrices of at most 24 unknowns (every method on rober, hir
   "faer's, whose fixed cost per call dominates at these sizes; with a declared sparsity pattern "
   "(POLLU declares its 82 structural entries) the unknowns are ordered by minimum degree and "
   "elimination and solves skip the zeros (POLLU: 89 off-diagonal entries in L + U instead of 380).")
-W("* BDF/NDF stop the Newton iteration with CVODE's test: estimated iteration error below 0.1/C_k of "
-  "the error weights (`C_k` the error constant of order k; CVODE's `nlscoef/tq[2]`); runs before "
-  "2026-11-28 23:00 (the earlier-run sections included) used SciPy's min(0.03, √rtol), i.e. 1e-5 at rtol 1e-10 (POLLU at 1e-10: 631 Newton "
-  "iterations in 291 steps then, 387 in 295 now; CVODE 525 in 375).")
+W("* **BDF/NDF rows of the 2026-11-28 23:41 run are not those of the landed code:** that run's binary "
+  "stopped their Newton iteration with CVODE's test (estimated iteration error below 0.1/C_k of the "
+  "error weights, CVODE's `nlscoef/tq[2]`; commit ba359b2), which was reverted right after the run "
+  "(5e8fcb5) because it failed the Test Set reference tests of BDF and NDF, GMRES on ROBER and "
+  "vdp1e6. The landed BDF/NDF use SciPy's min(0.03, √rtol) as before (POLLU at 1e-10: 631 Newton "
+  "iterations in 291 steps with it, 387 in 295 with CVODE's; CVODE itself 525 in 375). The "
+  "Rosenbrock and Radau5 rows, the peers and everything on `bruss2d_128` are unaffected.")
 W("* Run of 2026-11-28 23:41 UTC: the ai4de side ran while the author's own `cargo test` build of the "
   "ode crate and two other developers' builds shared the 2 cores (load ~12): repeated measurements of "
   "the same binary differed by up to 1.7× in CPU time (POLLU Rodas5P at rtol 1e-8, 68 steps: 0.324–0.55 "
@@ -254,9 +257,9 @@ W("* Run of 2026-11-28 23:41 UTC: the ai4de side ran while the author's own `car
   "looser errors), and 20× needs ai4de at ≤ 0.28 ms there; Rodas5P needs 68 steps (8 stages, one "
   "LU of the 20 × 20 W per step), i.e. ≤ 4 µs per step. ROBER's minimum (14×) sits at LSODA's "
   "cheapest run (2.6 ms) against ai4de's cheapest at those errors (Radau5 rtol 1e-4, 0.18 ms): "
-  "BDF/NDF at rtol 1e-4 were cheaper and more accurate before the CVODE Newton tolerance (above): "
-  "BDF 4.4e-9 in 360 steps with 10 rejections then, 1.8e-8 in 422 steps with 23 rejections now "
-  "(NDF 2.4e-11 → 1.5e-7).")
+  "BDF/NDF at rtol 1e-4 were cheaper and more accurate with the landed Newton tolerance (run "
+  "b9997a5: BDF 4.4e-9 in 360 steps with 10 rejections; this run's CVODE tolerance: 1.8e-8 in 422 "
+  "steps with 23 rejections; NDF 2.4e-11 → 1.5e-7).")
 if any(P.get("earlier_run") for P in rust["problems"]):
     W("* Sections marked \"earlier run\" (`bruss2d_128`) were not rerun (that problem takes tens of "
       "minutes): their ai4de and peer rows are those of the run named there, whose ai4de binary "
