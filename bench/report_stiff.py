@@ -90,7 +90,7 @@ W("ai4de's stiff methods against SUNDIALS CVODE (BDF, Newton, analytic Jacobian,
   "(`bench/src/bin/stiff.rs`, `bench/cvode/cvode_stiff.c`, `bench/scipy_stiff.py`, "
   "`bench/report_stiff.py`); do not edit by hand.")
 W("")
-W(f"* Date {meta['date']}, commit `{meta['commit']}`" + (" (crates/ode dirty)" if meta.get("ode_dirty") else "")
+W(f"* Date {meta['date']}, commit `{meta['commit']}`" + (" (branch id; landed on main as `57da29e`)" if meta['commit'].startswith("b1314e4") else "") + (" (crates/ode dirty)" if meta.get("ode_dirty") else "")
   + f"; {meta['cpu']}, {meta['nproc']} cores (shared with other developers' builds), "
   f"load average before {' '.join(meta['load_before'])}, after {' '.join(meta.get('load_after', ['?']))}.")
 W(f"* {meta['rustc']}; gcc {meta['gcc']} `-O2 -march=native`; SUNDIALS {meta['sundials']} (Debian); "
@@ -243,8 +243,8 @@ W("* Dense iteration matrices of at most 24 unknowns (every method on rober, hir
   "elimination and solves skip the zeros (POLLU: 89 off-diagonal entries in L + U instead of 380).")
 W("* **BDF/NDF rows of the 2026-11-28 23:41 run are not those of the landed code:** that run's binary "
   "stopped their Newton iteration with CVODE's test (estimated iteration error below 0.1/C_k of the "
-  "error weights, CVODE's `nlscoef/tq[2]`; commit ba359b2), which was reverted right after the run "
-  "(5e8fcb5) because it failed the Test Set reference tests of BDF and NDF, GMRES on ROBER and "
+  "error weights, CVODE's `nlscoef/tq[2]`; commit ba359b2 on the branch, 112d18c on main), which was reverted right after the run "
+  "(d010f5a) because it failed the Test Set reference tests of BDF and NDF, GMRES on ROBER and "
   "vdp1e6. The landed BDF/NDF use SciPy's min(0.03, √rtol) as before (POLLU at 1e-10: 631 Newton "
   "iterations in 291 steps with it, 387 in 295 with CVODE's; CVODE itself 525 in 375). The "
   "Rosenbrock and Radau5 rows, the peers and everything on `bruss2d_128` are unaffected.")
