@@ -5,11 +5,10 @@ mod common;
 
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::sensitivity::{
-    replay, ContinuousAdjoint, DiscreteAdjoint, ForwardSensitivity, ParametricSystem, SquaredError,
-    TrajectoryLoss,
+    replay, ContinuousAdjoint, DiscreteAdjoint, ParametricSystem, SquaredError, TrajectoryLoss,
 };
 use ai4de_ode::{Method, SaveAt};
-use common::{rel_err, richardson};
+use common::{forward_gradient, rel_err, richardson};
 
 /// Synthetic data: the solution's own values times 1.1 plus 0.05, at three times (so that the
 /// residuals are not zero), with component 0 unobserved at the middle time.
@@ -30,40 +29,6 @@ fn loss_for(p: &Problem, t_end: f64) -> SquaredError {
     let mut data: Vec<f64> = sol.y.iter().map(|v| 1.1 * v + 0.05).collect();
     data[n] = f64::NAN;
     SquaredError::new(times, data, n).unwrap()
-}
-
-/// `[∂L/∂p, ∂L/∂y0]` from forward sensitivities.
-fn forward_gradient(
-    p: &Problem,
-    t_end: f64,
-    loss: &SquaredError,
-    method: Method,
-    tol: f64,
-) -> Vec<f64> {
-    let sol = ForwardSensitivity::new(p, (p.t0, t_end), &p.y0)
-        .wrt_all()
-        .method(method)
-        .rtol(tol)
-        .atol(tol * 1e-2)
-        .max_steps(1_000_000)
-        .save_at(SaveAt::Times(loss.times().to_vec()))
-        .run()
-        .unwrap();
-    let n = p.dim();
-    let m = sol.columns.len();
-    let mut g = vec![0.0; m];
-    let mut grad = vec![0.0; n];
-    for (i, &t) in loss.times().iter().enumerate() {
-        loss.point(i, t, sol.state(i), &mut grad);
-        for (j, gj) in g.iter_mut().enumerate() {
-            *gj += grad
-                .iter()
-                .zip(sol.sens_column(i, j))
-                .map(|(a, b)| a * b)
-                .sum::<f64>();
-        }
-    }
-    g
 }
 
 #[test]

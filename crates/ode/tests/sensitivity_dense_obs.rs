@@ -7,11 +7,10 @@ mod common;
 
 use ai4de_ode::problems::{self, Problem};
 use ai4de_ode::sensitivity::{
-    replay_observations, DiscreteAdjoint, ForwardSensitivity, ParametricSystem, SquaredError,
-    TrajectoryLoss,
+    replay_observations, DiscreteAdjoint, ParametricSystem, SquaredError, TrajectoryLoss,
 };
 use ai4de_ode::{Method, SaveAt, Solve};
-use common::{rel_err, richardson};
+use common::{forward_gradient, rel_err, richardson};
 use proptest::prelude::*;
 
 /// `m` observation times evenly spread over `(t0, t_end]` (so most lie between steps), with
@@ -182,33 +181,6 @@ fn dense_observation_values_are_the_solvers_save_at_values() {
     }
 }
 
-/// `[∂L/∂p, ∂L/∂y0]` from forward sensitivities.
-fn forward_gradient(p: &Problem, t_end: f64, loss: &SquaredError, tol: f64) -> Vec<f64> {
-    let sol = ForwardSensitivity::new(p, (p.t0, t_end), &p.y0)
-        .wrt_all()
-        .method(Method::Vern9)
-        .rtol(tol)
-        .atol(tol * 1e-2)
-        .max_steps(1_000_000)
-        .save_at(SaveAt::Times(loss.times().to_vec()))
-        .run()
-        .unwrap();
-    let n = p.dim();
-    let mut g = vec![0.0; sol.columns.len()];
-    let mut grad = vec![0.0; n];
-    for (i, &t) in loss.times().iter().enumerate() {
-        loss.point(i, t, sol.state(i), &mut grad);
-        for (j, gj) in g.iter_mut().enumerate() {
-            *gj += grad
-                .iter()
-                .zip(sol.sens_column(i, j))
-                .map(|(a, b)| a * b)
-                .sum::<f64>();
-        }
-    }
-    g
-}
-
 fn dense_vs_forward(p: &Problem, t_end: f64, method: Method, m: usize) -> f64 {
     let loss = dense_loss(p, p.t0, t_end, m);
     let dg = DiscreteAdjoint::new(p, (p.t0, t_end), &p.y0, &loss)
@@ -226,7 +198,10 @@ fn dense_vs_forward(p: &Problem, t_end: f64, method: Method, m: usize) -> f64 {
         .chain(&dg.gradient.dy0)
         .copied()
         .collect();
-    rel_err(&got, &forward_gradient(p, t_end, &loss, 1e-13))
+    rel_err(
+        &got,
+        &forward_gradient(p, t_end, &loss, Method::Vern9, 1e-13),
+    )
 }
 
 #[test]
