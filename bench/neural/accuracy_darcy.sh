@@ -19,6 +19,8 @@ EPOCHS=${EPOCHS:-500}
 GRID=${GRID:-421}
 SUB=${SUB:-5}
 THREADS=${THREADS:-1}
+# The paper's schedule (halve every 100 of 500 epochs); SCHEDULE=cosine for shorter runs.
+SCHEDULE=${SCHEDULE:-step:100:0.5}
 mkdir -p "$OUT"
 DATA="$OUT/darcy${GRID}.zarr"
 # Resumable: an interrupted generation continues where it stopped; a complete one is kept.
@@ -26,6 +28,6 @@ grep -q '"complete": true' "$DATA/zarr.json" 2>/dev/null ||
     "$AI4DE" generate darcy --samples 1200 --grid "$GRID" --seed 0 --out "$DATA"
 export RAYON_NUM_THREADS=$THREADS
 "$AI4DE" train fno2d --data "$DATA" --sub "$SUB" --ntrain 1000 --nval 100 --ntest 100 \
-    --epochs "$EPOCHS" --batch 20 --lr 1e-3 --weight-decay 1e-4 --schedule step:100:0.5 \
+    --epochs "$EPOCHS" --batch 20 --lr 1e-3 --weight-decay 1e-4 --schedule "$SCHEDULE" \
     --width 32 --modes 12 --layers 4 --normalize point --seed 0 --out "$OUT/fno-darcy${GRID}"
 "$AI4DE" eval "$OUT/fno-darcy${GRID}"
