@@ -2,10 +2,12 @@
 //! `bench/src/bin/stiff.rs` without the harness around it.
 //!
 //! Usage: `stiff_profile PROBLEM METHOD RTOL [REPS] [ATOL_FACTOR]` (method names as on the
-//! command line of `ai4de solve`: `rodas5p`, `bdf`, `radau5`, ...). Prints the solver's
+//! command line of `ai4de solve`: `rodas5p`, `bdf`, `radau5`, ...; `bdf+gmres`, `ndf+gmres` for the
+//! Newton–Krylov solver with the problem's preconditioner). Prints the solver's
 //! counters, the error against the problem's published reference (when it has one) and the
 //! process CPU time per solve.
 
+use ai4de_ode::krylov::{GmresOptions, LinearSolverChoice};
 use ai4de_ode::problems::{self, Reference};
 use ai4de_ode::{Method, SaveAt, Solve};
 use ai4de_testkit::rel_inf_diff;
@@ -27,13 +29,23 @@ fn main() {
         std::process::exit(2);
     }
     let p = problems::get(&a[1]).expect("unknown problem");
-    let m: Method = a[2].parse().expect("unknown method");
+    let (name, gmres) = match a[2].strip_suffix("+gmres") {
+        Some(n) => (n, true),
+        None => (a[2].as_str(), false),
+    };
+    let m: Method = name.parse().expect("unknown method");
+    let lin = if gmres {
+        LinearSolverChoice::Gmres(GmresOptions::default())
+    } else {
+        LinearSolverChoice::Direct
+    };
     let rtol: f64 = a[3].parse().expect("rtol");
     let reps: usize = a.get(4).map_or(1000, |s| s.parse().expect("reps"));
     let atol = rtol * a.get(5).map_or(1.0, |s| s.parse::<f64>().expect("atol factor"));
     let run = || {
         Solve::new(&p, (p.t0, p.t_end), &p.y0)
             .method(m)
+            .linear_solver(lin.clone())
             .rtol(rtol)
             .atol(atol)
             .max_steps(50_000_000)
