@@ -26,8 +26,21 @@ struct Work {
     rtol: Vec<f64>,
 }
 
-/// `out = y + h Σ_j a_j k_j` over the nonzero coefficients of one tableau row. The row is a
-/// constant of the monomorphised method, so the zero tests fold away once inlined.
+/// `out = (y + Σ_{j<l} (h a_j) k_j) + (h a_l) k_l` over the nonzero coefficients of one tableau
+/// row `a_0 … a_l` (its last entry `a_l` goes with the newest stage). The row is a constant of
+/// the monomorphised method, so the zero tests fold away once inlined.
+///
+/// Why this form: the stages are a dependent chain (stage argument → f → next stage argument),
+/// so what counts is the latency from the newest `k_l` to the argument. Here it enters through
+/// one multiply and one add; `y + h Σ_j a_j k_j` puts an add, the multiplication by `h` and the
+/// addition of `y` after its multiply (twice the latency). The older terms and `y + …` are
+/// computed while f runs. The sum of the older terms is added to `y` once, so the state is
+/// rounded twice per stage (not once per term, as with `y += (h a_j) k_j` term by term, whose
+/// round-off grows with the number of stages). The operation count is that of `y + h Σ a_j k_j`.
+///
+/// This is the one stage arithmetic of the explicit Runge–Kutta code: [`stage_const`],
+/// [`rk_step_const`] and the recorded pass of the discrete adjoint (`sensitivity/tape.rs`)
+/// compute the same operations in the same order, so the same bits.
 #[inline(always)]
 pub(crate) fn stage_arg(
     row: &[crate::tableau::Coef],
@@ -37,19 +50,29 @@ pub(crate) fn stage_arg(
     out: &mut [f64],
 ) {
     let n = y.len();
+    let Some((last, older)) = row.split_last() else {
+        out.copy_from_slice(y);
+        return;
+    };
+    let l = older.len();
     for m in 0..n {
         let mut acc = 0.0;
-        for (j, a) in row.iter().enumerate() {
+        for (j, a) in older.iter().enumerate() {
             if a.v != 0.0 {
-                acc += a.v * k[j * n + m];
+                acc += (h * a.v) * k[j * n + m];
             }
         }
-        out[m] = y[m] + h * acc;
+        out[m] = if last.v != 0.0 {
+            (y[m] + acc) + (h * last.v) * k[l * n + m]
+        } else {
+            y[m] + acc
+        };
     }
 }
 
-/// `out = y + h Σ_{j<I} a_Ij k_j` for stage `I` of method `M` (row `I` is a constant). With
-/// `N > 0` the dimension is the constant `N` too, and the whole stage is straight-line code.
+/// `out = y + Σ_{j<I} (h a_Ij) k_j` for stage `I` of method `M` (row `I` is a constant), the
+/// arithmetic of [`stage_arg`]. With `N > 0` the dimension is the constant `N` too, and the
+/// whole stage is straight-line code.
 #[inline(always)]
 fn stage_const<M: ExplicitRk, const I: usize, const N: usize>(
     h: f64,
@@ -57,23 +80,8 @@ fn stage_const<M: ExplicitRk, const I: usize, const N: usize>(
     k: &[f64],
     out: &mut [f64],
 ) {
-    let row = M::TABLEAU.a[I];
     let n = if N > 0 { N } else { y.len() };
-    let y = &y[..n];
-    let k = &k[..I * n];
-    let out = &mut out[..n];
-    for m in 0..n {
-        let mut acc = 0.0;
-        let mut j = 0;
-        while j < I {
-            let a = row[j].v;
-            if a != 0.0 {
-                acc += a * k[j * n + m];
-            }
-            j += 1;
-        }
-        out[m] = y[m] + h * acc;
-    }
+    stage_arg(M::TABLEAU.a[I], h, &y[..n], &k[..I * n], &mut out[..n]);
 }
 
 /// Computes stages `1..s` (stage 0 is already in `k`), `y1`, and returns the scaled error norm
@@ -152,6 +160,36 @@ fn fsal_shift<const N: usize>(k: &mut [f64], s: usize) {
     k[..N].copy_from_slice(&last);
 }
 
+/// [`stage_arg`] on stage derivatives held in local arrays (`k[j]` the derivative of stage `j`):
+/// the same operations in the same order.
+#[inline(always)]
+fn combine<const N: usize>(
+    row: &[crate::tableau::Coef],
+    h: f64,
+    y: &[f64; N],
+    k: &[[f64; N]; 16],
+    out: &mut [f64; N],
+) {
+    let Some((last, older)) = row.split_last() else {
+        *out = *y;
+        return;
+    };
+    let l = older.len();
+    for m in 0..N {
+        let mut acc = 0.0;
+        for (j, a) in older.iter().enumerate() {
+            if a.v != 0.0 {
+                acc += (h * a.v) * k[j][m];
+            }
+        }
+        out[m] = if last.v != 0.0 {
+            (y[m] + acc) + (h * last.v) * k[l][m]
+        } else {
+            y[m] + acc
+        };
+    }
+}
+
 /// [`rk_step`] for a system of constant dimension `N` (small systems): the same arithmetic in
 /// the same order, so the same bits, with the stage derivatives and the stage argument in local
 /// arrays instead of the heap buffers of `w`.
@@ -181,18 +219,7 @@ fn rk_step_const<M: ExplicitRk, S: OdeSystem + ?Sized, const N: usize>(
         ($($i:literal)*) => {$(
             if $i < s {
                 let row = tab.a[$i];
-                for m in 0..N {
-                    let mut acc = 0.0;
-                    let mut j = 0;
-                    while j < $i {
-                        let a = row[j].v;
-                        if a != 0.0 {
-                            acc += a * k[j][m];
-                        }
-                        j += 1;
-                    }
-                    arg[m] = y[m] + h * acc;
-                }
+                combine(row, h, &y, &k, &mut arg);
                 sys.rhs(t + tab.c[$i].v * h, &arg, &mut k[$i]);
             }
         )*};
@@ -202,15 +229,7 @@ fn rk_step_const<M: ExplicitRk, S: OdeSystem + ?Sized, const N: usize>(
     // An FSAL method's new state is its last stage argument.
     let mut y1 = arg;
     if !tab.fsal {
-        for m in 0..N {
-            let mut acc = 0.0;
-            for (j, b) in tab.b.iter().enumerate() {
-                if b.v != 0.0 {
-                    acc += b.v * k[j][m];
-                }
-            }
-            y1[m] = y[m] + h * acc;
-        }
+        combine(tab.b, h, &y, &k, &mut y1);
     }
     w.y1[..N].copy_from_slice(&y1);
     for (i, ki) in k.iter().enumerate().take(s).skip(1) {
