@@ -25,7 +25,8 @@
 //! (one configuration in a loop, for `perf record`), `ai4de-bench loopn PROBLEM SOLVER TOL N`
 //! (exactly N solves, for `perf stat -e instructions`), `ai4de-bench golden` (statistics and
 //! final-state bits of every ai4de method, problem and tolerance: a cost-only change must not
-//! change them).
+//! change them; with `--peers` the same lines for ode_solvers' Dopri5 and Dop853, to compare
+//! step-size control; with `--fine` at four tolerances per decade).
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -760,7 +761,7 @@ fn problems_run(cfg: &Config, only: Option<&str>) -> Value {
 fn usage() -> ! {
     eprintln!(
         "usage: ai4de-bench run [--quick] [--out FILE] [--passes N] [--samples N] [--min-batch-ms MS] [--problem NAME] [--solvers a,b]\n       \
-         ai4de-bench reference\n       ai4de-bench golden\n       ai4de-bench loop PROBLEM SOLVER RTOL SECONDS\n       \
+         ai4de-bench reference\n       ai4de-bench golden [--peers] [--fine]\n       ai4de-bench loop PROBLEM SOLVER RTOL SECONDS\n       \
          ai4de-bench loopn PROBLEM SOLVER RTOL N"
     );
     std::process::exit(2)
@@ -830,7 +831,10 @@ fn main() {
             }
         }
         Some("reference") => reference_diagnostics(),
-        Some("golden") => golden(),
+        Some("golden") if args[1..].iter().all(|a| a == "--peers" || a == "--fine") => golden(
+            args.iter().any(|a| a == "--peers"),
+            args.iter().any(|a| a == "--fine"),
+        ),
         Some(cmd @ ("loop" | "loopn")) if args.len() == 5 => {
             let solver = Solver::parse(&args[2]).unwrap_or_else(|| usage());
             let rtol: f64 = args[3].parse().unwrap_or_else(|_| usage());
@@ -965,12 +969,35 @@ fn reference_diagnostics() {
 /// patterns): two builds that print the same lines take the same steps and compute the same
 /// numbers, bit for bit. For checking that a change meant to make the solver cheaper does not
 /// change its results, and for comparing step counts and errors of a change that does.
-fn golden() {
-    fn lines<S: OdeSystem + Copy, const N: usize>(p: &ProblemRun<'_, S, N>) {
-        for m in AI4DE_METHODS {
-            for k in EXPONENTS {
-                let tol = 10f64.powi(-k);
-                match solve(Solver::Ai4de(m), &p.sys, p.span, &p.y0, tol, tol) {
+fn golden(peers: bool, fine: bool) {
+    fn lines<S: OdeSystem + Copy, const N: usize>(
+        p: &ProblemRun<'_, S, N>,
+        peers: bool,
+        fine: bool,
+    ) {
+        let mut solvers: Vec<Solver> = AI4DE_METHODS.iter().map(|&m| Solver::Ai4de(m)).collect();
+        if peers {
+            solvers.extend([Solver::OsDopri5, Solver::OsDop853]);
+        }
+        for &solver in &solvers {
+            let m = match solver {
+                Solver::Ai4de(m) => m.to_string(),
+                other => other.name(),
+            };
+            // `--fine`: four tolerances per decade (the labels then give -k/4)
+            let (steps, div) = if fine {
+                (EXPONENTS.start() * 4..=EXPONENTS.end() * 4, 4.0)
+            } else {
+                (EXPONENTS, 1.0)
+            };
+            for k in steps {
+                let tol = 10f64.powf(-f64::from(k) / div);
+                let k = if fine {
+                    format!("{}", f64::from(k) / div)
+                } else {
+                    k.to_string()
+                };
+                match solve(solver, &p.sys, p.span, &p.y0, tol, tol) {
                     Ok(o) => {
                         let mut h: u64 = 0xcbf29ce484222325;
                         for v in &o.y {
@@ -999,7 +1026,7 @@ fn golden() {
         solvers: Vec::new(),
     };
     let (lorenz, arenstorf, pleiades) = problem_list(&cfg);
-    lines(&lorenz);
-    lines(&arenstorf);
-    lines(&pleiades);
+    lines(&lorenz, peers, fine);
+    lines(&arenstorf, peers, fine);
+    lines(&pleiades, peers, fine);
 }
