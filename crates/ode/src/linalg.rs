@@ -286,6 +286,10 @@ struct SmallLu<T: WScalar> {
     ucnt: Vec<u8>,
     /// Solve through the non-zero lists (`L` and `U` less than half full).
     sparse_solve: bool,
+    /// The fixed-structure elimination, when the pattern of `W` is known.
+    plan: Option<Box<Plan>>,
+    /// The factors in `a` are the plan's (`P P_qᵀ W P_q = L U`, no interchanges to apply).
+    planned: bool,
 }
 
 impl<T: WScalar> SmallLu<T> {
@@ -303,6 +307,47 @@ impl<T: WScalar> SmallLu<T> {
             urows: vec![0; n * n],
             ucnt: vec![0; n],
             sparse_solve: false,
+            plan: None,
+            planned: false,
+        }
+    }
+
+    /// Forms `W` and factorises it: along the plan when there is one, the Jacobian is dense and
+    /// zero outside the pattern, and partial pivoting keeps to the planned pivots; otherwise
+    /// with the generic LU, after which the plan is redone for the pivots it chose.
+    fn form_and_factorize(
+        &mut self,
+        c: T,
+        mass: Option<&MassMatrix>,
+        jac: &Jacobian,
+        col_max: &mut [f64],
+    ) {
+        self.planned = false;
+        let dense_j = match jac {
+            Jacobian::Dense(j) => Some(j),
+            Jacobian::Sparse { .. } => None,
+        };
+        let fits = match (&self.plan, dense_j) {
+            (Some(plan), Some(j)) => plan.fits(j),
+            _ => false,
+        };
+        if fits {
+            if let (Some(plan), Some(j)) = (&self.plan, dense_j) {
+                plan.form(c, j, &mut self.a, col_max);
+                if plan.factorize(&mut self.a, &mut self.rdiag) {
+                    self.planned = true;
+                    return;
+                }
+            }
+        }
+        self.form(c, mass, jac, col_max);
+        self.factorize();
+        if fits {
+            if let Some(plan) = &mut self.plan {
+                if !plan.is_for(&self.ipiv) {
+                    plan.set_pivots(&self.ipiv);
+                }
+            }
         }
     }
 
@@ -439,6 +484,12 @@ impl<T: WScalar> SmallLu<T> {
 
     /// `b ← W⁻¹ b` with the factors: `P_q U⁻¹ L⁻¹ P P_qᵀ b`.
     fn solve(&mut self, b: &mut [T]) {
+        if self.planned {
+            if let Some(plan) = &self.plan {
+                plan.solve(&self.a, &self.rdiag, &mut self.scratch, b);
+                return;
+            }
+        }
         let n = self.n;
         let Self {
             a,
@@ -534,6 +585,354 @@ fn minimum_degree(n: usize, mut adj: Vec<bool>) -> Vec<usize> {
         order.push(v);
     }
     order
+}
+
+/// The elimination of [`SmallLu`] worked out once for a known pattern of `W` (from
+/// [`LinearSolver::set_ordering`]) and one sequence of row interchanges: `W` is scattered
+/// straight into the rows it will end up in (`P P_qᵀ W P_q`), the factorisation runs over
+/// precomputed lists of the non-zeros of `L` and `U` (fill included), and the solves over the
+/// same lists, with no zero tests and no interchanges.
+///
+/// Partial pivoting chooses its pivots from the values, so the plan is verified at every step:
+/// the planned pivot must beat every other candidate of its column strictly (no ties, no NaN)
+/// and be safe to invert. If it does, partial pivoting would have chosen the same row, and the
+/// factors are those of [`SmallLu::factorize`] exactly (the same operations in the same order,
+/// minus those with a structurally zero operand). If it does not, or the Jacobian has a
+/// non-zero outside the pattern, the generic factorisation runs instead and the plan is redone
+/// for the interchanges it chose (`O(n²)` bit operations and `O(nnz)` list entries), so a
+/// problem whose pivots settle pays for them once.
+struct Plan {
+    n: usize,
+    /// `q`: unknown `r` of the factorised system is `q[r]` of `W`.
+    q: Vec<u8>,
+    /// Pattern of the ordered `P_qᵀ W P_q`: rows of column `r` as a bit mask.
+    pattern: Vec<u32>,
+    /// Entries of the ordered `W`, column `r` at `w_ptr[r]..w_ptr[r + 1]`: row in the ordered
+    /// system, row of `J` (in `J`'s column `q[r]`), and position in `a`.
+    w_row: Vec<u8>,
+    w_src: Vec<u8>,
+    w_ptr: Vec<usize>,
+    w_dst: Vec<u16>,
+    /// Mass-matrix entries added to `W` (`M = I` when absent), as [`form_dense_col`] adds them:
+    /// row in the ordered system, value, position in `a`; column `r` at `m_ptr[r]..`.
+    m_row: Vec<u8>,
+    m_val: Vec<f64>,
+    m_ptr: Vec<usize>,
+    m_dst: Vec<u16>,
+    /// Per entry of a dense `J` (column-major, `n × n`): the bits of `|J_ij|` that must be zero
+    /// (all of them where the pattern of `W` has no entry, none where it has one).
+    off: Vec<u64>,
+    /// Row `perm[r]` of the ordered system is row `r` of the factorised one; `dest` inverts it.
+    perm: Vec<u8>,
+    dest: Vec<u8>,
+    /// `q[perm[r]]`: the right-hand side entry that row `r` of the factorised system takes.
+    gather: Vec<u8>,
+    /// Positions in `a` of the fill (entries of `L + U` outside the pattern), zeroed first.
+    fill: Vec<u16>,
+    /// Rows of column `k` of `L` (below the diagonal) at `l_row[l_ptr[k]..l_ptr[k + 1]]`, of
+    /// `U` (above it) likewise, and the columns `j > k` with `u_kj` non-zero (those the
+    /// elimination step `k` updates).
+    l_ptr: Vec<u16>,
+    l_row: Vec<u8>,
+    u_ptr: Vec<u16>,
+    u_row: Vec<u8>,
+    e_ptr: Vec<u16>,
+    e_col: Vec<u8>,
+    /// Scratch: column masks during the symbolic factorisation, and those of `P P_qᵀ W P_q`.
+    cols: Vec<u32>,
+    pa: Vec<u32>,
+}
+
+/// Bit `i` of a column mask.
+#[inline(always)]
+fn bit(i: usize) -> u32 {
+    1u32 << i
+}
+
+/// The rows of a mask, in increasing order.
+fn mask_rows(mut m: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (m != 0).then(|| {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            i
+        })
+    })
+}
+
+impl Plan {
+    /// The plan for the ordering `q` of a `W` whose Jacobian has the pattern `jac_pattern`
+    /// (`n ≤ SMALL_DENSE`), with the mass matrix `mass` (identity when `None`), for diagonal
+    /// pivots in the ordered system.
+    fn new(q: &[usize], jac_pattern: &SparsityPattern, mass: Option<&MassMatrix>) -> Self {
+        let n = q.len();
+        debug_assert!(n <= SMALL_DENSE && SMALL_DENSE <= 32);
+        let mut qinv = vec![0usize; n];
+        for (r, &c) in q.iter().enumerate() {
+            qinv[c] = r;
+        }
+        let mut pattern = vec![0u32; n];
+        for (i, j) in jac_pattern.entries() {
+            pattern[qinv[j]] |= bit(qinv[i]);
+        }
+        let (mut m_row, mut m_val, mut m_ptr) = (Vec::new(), Vec::new(), vec![0usize]);
+        for (r, &col) in q.iter().enumerate() {
+            match mass {
+                None => {
+                    m_row.push(r as u8);
+                    m_val.push(1.0);
+                }
+                Some(MassMatrix::Diagonal(d)) => {
+                    m_row.push(r as u8);
+                    m_val.push(d[col]);
+                }
+                Some(MassMatrix::Dense(m)) => {
+                    for (i, &mi) in m.col_as_slice(col).iter().enumerate() {
+                        if mi != 0.0 {
+                            m_row.push(qinv[i] as u8);
+                            m_val.push(mi);
+                        }
+                    }
+                }
+                Some(MassMatrix::Sparse(m)) => {
+                    for (&i, &mi) in m.row_idx_of_col_raw(col).iter().zip(m.val_of_col(col)) {
+                        m_row.push(qinv[i] as u8);
+                        m_val.push(mi);
+                    }
+                }
+            }
+            m_ptr.push(m_row.len());
+        }
+        for r in 0..n {
+            pattern[r] |= bit(r);
+            for &i in &m_row[m_ptr[r]..m_ptr[r + 1]] {
+                pattern[r] |= bit(usize::from(i));
+            }
+        }
+        let (mut w_row, mut w_src, mut w_ptr) = (Vec::new(), Vec::new(), vec![0usize]);
+        let mut off = vec![!(1u64 << 63); n * n];
+        for (r, &p) in pattern.iter().enumerate() {
+            for i in mask_rows(p) {
+                w_row.push(i as u8);
+                w_src.push(q[i] as u8);
+                off[q[r] * n + q[i]] = 0;
+            }
+            w_ptr.push(w_row.len());
+        }
+        let nnz = w_row.len();
+        let mut plan = Self {
+            n,
+            q: q.iter().map(|&c| c as u8).collect(),
+            pattern,
+            w_row,
+            w_src,
+            w_ptr,
+            w_dst: vec![0; nnz],
+            m_dst: vec![0; m_row.len()],
+            m_row,
+            m_val,
+            m_ptr,
+            off,
+            perm: (0..n as u8).collect(),
+            dest: vec![0; n],
+            gather: vec![0; n],
+            fill: Vec::with_capacity(n * n),
+            l_ptr: vec![0; n + 1],
+            l_row: Vec::with_capacity(n * n),
+            u_ptr: vec![0; n + 1],
+            u_row: Vec::with_capacity(n * n),
+            e_ptr: vec![0; n + 1],
+            e_col: Vec::with_capacity(n * n),
+            cols: vec![0; n],
+            pa: vec![0; n],
+        };
+        plan.rebuild();
+        plan
+    }
+
+    /// Whether the plan is for the row interchanges `ipiv` (as [`SmallLu::factorize`] records
+    /// them).
+    fn is_for(&self, ipiv: &[usize]) -> bool {
+        let mut p = [0u8; SMALL_DENSE];
+        let p = &mut p[..self.n];
+        for (r, x) in p.iter_mut().enumerate() {
+            *x = r as u8;
+        }
+        for (k, &i) in ipiv.iter().enumerate() {
+            p.swap(k, i);
+        }
+        p == &self.perm[..]
+    }
+
+    /// Redoes the plan for the row interchanges `ipiv`. Allocates nothing.
+    fn set_pivots(&mut self, ipiv: &[usize]) {
+        for (r, x) in self.perm.iter_mut().enumerate() {
+            *x = r as u8;
+        }
+        for (k, &i) in ipiv.iter().enumerate() {
+            self.perm.swap(k, i);
+        }
+        self.rebuild();
+    }
+
+    /// The symbolic factorisation for `perm` and the lists derived from it.
+    fn rebuild(&mut self) {
+        let n = self.n;
+        for (r, &i) in self.perm.iter().enumerate() {
+            self.dest[usize::from(i)] = r as u8;
+            self.gather[r] = self.q[usize::from(i)];
+        }
+        for (r, &p) in self.pattern.iter().enumerate() {
+            self.pa[r] = mask_rows(p).fold(0, |m, i| m | bit(usize::from(self.dest[i])));
+        }
+        // No-pivot symbolic LU of the row-permuted pattern: step k fills the rows of column k
+        // of L into every later column with a non-zero in row k.
+        self.cols.copy_from_slice(&self.pa);
+        for k in 0..n {
+            let lk = self.cols[k] & !(bit(k + 1) - 1);
+            for j in k + 1..n {
+                if self.cols[j] & bit(k) != 0 {
+                    self.cols[j] |= lk;
+                }
+            }
+        }
+        self.fill.clear();
+        self.l_row.clear();
+        self.u_row.clear();
+        self.e_col.clear();
+        for k in 0..n {
+            let c = self.cols[k];
+            self.l_row
+                .extend(mask_rows(c & !(bit(k + 1) - 1)).map(|i| i as u8));
+            self.l_ptr[k + 1] = self.l_row.len() as u16;
+            self.u_row
+                .extend(mask_rows(c & (bit(k) - 1)).map(|i| i as u8));
+            self.u_ptr[k + 1] = self.u_row.len() as u16;
+            self.e_col.extend(
+                (k + 1..n)
+                    .filter(|&j| self.cols[j] & bit(k) != 0)
+                    .map(|j| j as u8),
+            );
+            self.e_ptr[k + 1] = self.e_col.len() as u16;
+            self.fill
+                .extend(mask_rows(c & !self.pa[k]).map(|i| (k * n + i) as u16));
+        }
+        for r in 0..n {
+            for e in self.w_ptr[r]..self.w_ptr[r + 1] {
+                self.w_dst[e] = (r * n + usize::from(self.dest[usize::from(self.w_row[e])])) as u16;
+            }
+            for e in self.m_ptr[r]..self.m_ptr[r + 1] {
+                self.m_dst[e] = (r * n + usize::from(self.dest[usize::from(self.m_row[e])])) as u16;
+            }
+        }
+    }
+
+    /// Whether the dense `j` is zero outside the pattern.
+    fn fits(&self, j: &Mat<f64>) -> bool {
+        let n = self.n;
+        let mut acc = 0u64;
+        for (c, off) in self.off.chunks_exact(n).enumerate() {
+            for (&x, &m) in j.col_as_slice(c).iter().zip(off) {
+                acc |= x.to_bits() & m;
+            }
+        }
+        acc == 0
+    }
+
+    /// `P P_qᵀ (c·M − J) P_q` into `a` (only its entries in the structure of `L + U`), with the
+    /// column maxima of `W` (column `q[r]` at `r`), as [`form_dense_col`] computes them.
+    fn form<T: WScalar>(&self, c: T, j: &Mat<f64>, a: &mut [T], col_max: &mut [f64]) {
+        let z = T::from_f64(0.0);
+        for &p in &self.fill {
+            a[usize::from(p)] = z;
+        }
+        for (r, m) in col_max.iter_mut().enumerate() {
+            let jc = j.col_as_slice(usize::from(self.q[r]));
+            let w = self.w_ptr[r]..self.w_ptr[r + 1];
+            for (&s, &d) in self.w_src[w.clone()].iter().zip(&self.w_dst[w.clone()]) {
+                a[usize::from(d)] = T::from_f64(-jc[usize::from(s)]);
+            }
+            let mr = self.m_ptr[r]..self.m_ptr[r + 1];
+            for (&v, &d) in self.m_val[mr.clone()].iter().zip(&self.m_dst[mr]) {
+                a[usize::from(d)] += T::w_entry(c, v, 0.0);
+            }
+            *m = self.w_dst[w]
+                .iter()
+                .fold(0.0, |m: f64, &d| m.max(a[usize::from(d)].pivot_abs()));
+        }
+    }
+
+    /// LU of the formed `a` along the plan; `false` (and `a` half done) where partial pivoting
+    /// might choose another pivot than the planned one.
+    fn factorize<T: WScalar>(&self, a: &mut [T], rdiag: &mut [T]) -> bool {
+        let n = self.n;
+        for k in 0..n {
+            let (head, tail) = a.split_at_mut((k + 1) * n);
+            let colk = &mut head[k * n..];
+            let d = colk[k];
+            let ad = d.pivot_abs();
+            let ls = &self.l_row[usize::from(self.l_ptr[k])..usize::from(self.l_ptr[k + 1])];
+            // 2·MIN_POSITIVE: |d| ≥ MIN_POSITIVE in the modulus too (|re| + |im| ≤ √2 |d|), so
+            // the generic LU would multiply by 1/d as well.
+            if ad.is_nan() || ad < 2.0 * f64::MIN_POSITIVE {
+                return false;
+            }
+            for &i in ls {
+                let v = colk[usize::from(i)].pivot_abs();
+                if v.is_nan() || v >= ad {
+                    return false;
+                }
+            }
+            let r = T::from_f64(1.0) / d;
+            rdiag[k] = r;
+            for &i in ls {
+                colk[usize::from(i)] *= r;
+            }
+            let es = &self.e_col[usize::from(self.e_ptr[k])..usize::from(self.e_ptr[k + 1])];
+            for &j in es {
+                let cj = &mut tail[(usize::from(j) - k - 1) * n..][..n];
+                let f = cj[k];
+                if f.is_zero() {
+                    continue;
+                }
+                for &i in ls {
+                    let i = usize::from(i);
+                    cj[i] -= colk[i] * f;
+                }
+            }
+        }
+        true
+    }
+
+    /// `b ← W⁻¹ b` with the planned factors in `a`.
+    fn solve<T: WScalar>(&self, a: &[T], rdiag: &[T], x: &mut [T], b: &mut [T]) {
+        let n = self.n;
+        for (xr, &g) in x.iter_mut().zip(&self.gather) {
+            *xr = b[usize::from(g)];
+        }
+        for k in 0..n {
+            let v = x[k];
+            if !v.is_zero() {
+                let colk = &a[k * n..][..n];
+                for &i in &self.l_row[usize::from(self.l_ptr[k])..usize::from(self.l_ptr[k + 1])] {
+                    let i = usize::from(i);
+                    x[i] -= colk[i] * v;
+                }
+            }
+        }
+        for k in (0..n).rev() {
+            let v = x[k] * rdiag[k];
+            x[k] = v;
+            let colk = &a[k * n..][..n];
+            for &i in &self.u_row[usize::from(self.u_ptr[k])..usize::from(self.u_ptr[k + 1])] {
+                let i = usize::from(i);
+                x[i] -= colk[i] * v;
+            }
+        }
+        for (&xr, &c) in x.iter().zip(&self.q) {
+            b[usize::from(c)] = xr;
+        }
+    }
 }
 
 struct SparseLu<T: WScalar> {
@@ -657,7 +1056,10 @@ impl<T: WScalar> LinearSolver<T> {
         if let Some(m) = &d.mass {
             m.pattern().entries().for_each(|(i, j)| add(i, j));
         }
-        lu.order = Some(minimum_degree(n, adj));
+        let q = minimum_degree(n, adj);
+        lu.plan = Some(Box::new(Plan::new(&q, jac_pattern, d.mass.as_ref())));
+        lu.planned = false;
+        lu.order = Some(q);
         self.factorized = false;
         Ok(())
     }
@@ -890,8 +1292,7 @@ impl<T: WScalar> LinearSolver<T> {
                 let mass = d.mass.as_ref();
                 let col_max = &mut self.col_max;
                 if let Some(lu) = &mut d.small {
-                    lu.form(c, mass, jac, col_max);
-                    lu.factorize();
+                    lu.form_and_factorize(c, mass, jac, col_max);
                     if let Some(k) =
                         (0..n).find(|&k| !regular_pivot(lu.a[k * n + k], col_max[k], n))
                     {
@@ -1213,5 +1614,154 @@ pub fn iteration_matrix_pattern(
     match mass.filter(|m| !m.is_identity()) {
         Some(m) => p.union(&m.pattern()),
         None => Ok(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An arrow-and-band pattern with far entries, and a `J` on it whose diagonal is weak
+    /// (`W = c·M − J` needs row interchanges for small `c`, none for large `c`).
+    fn sparse_j(n: usize) -> (SparsityPattern, Mat<f64>) {
+        let mut entries = Vec::new();
+        for i in 0..n {
+            entries.extend([(i, i), (0, i), (i, 0), ((i * 7 + 3) % n, i)]);
+            if i + 1 < n {
+                entries.push((i + 1, i));
+            }
+        }
+        let pattern = SparsityPattern::from_entries(n, n, entries).unwrap();
+        let j = Mat::from_fn(n, n, |i, k| {
+            if pattern.position(i, k).is_none() {
+                0.0
+            } else if i == k {
+                -0.1 - 0.01 * (i % 4) as f64
+            } else {
+                // no two equal magnitudes: ties would send every factorisation to the generic LU
+                2.0 * ((i * 29 + k * 13) as f64 * 0.618).sin()
+            }
+        });
+        (pattern, j)
+    }
+
+    /// Whether the last factorisation of `s` ran along the plan.
+    fn planned<T: WScalar>(s: &LinearSolver<T>) -> bool {
+        match &s.inner {
+            Inner::Dense(d) => d.small.as_ref().is_some_and(|lu| lu.planned),
+            Inner::Sparse(_) => false,
+        }
+    }
+
+    /// The same ordered solver without the plan (the generic LU with the same ordering).
+    fn without_plan<T: WScalar>(
+        n: usize,
+        p: &SparsityPattern,
+        m: Option<&MassMatrix>,
+    ) -> LinearSolver<T> {
+        let mut s = LinearSolver::<T>::dense(n, m).unwrap();
+        s.set_ordering(p).unwrap();
+        if let Inner::Dense(d) = &mut s.inner {
+            d.small.as_mut().unwrap().plan = None;
+        }
+        s
+    }
+
+    /// The planned factorisation and solves give exactly the generic LU's results (the same
+    /// operations in the same order), real and complex, with and without a mass matrix, when
+    /// the planned pivots hold (large `c`) and when partial pivoting departs from them (small
+    /// `c`: the generic LU runs and the plan is redone, so the repeat is planned again).
+    #[test]
+    fn planned_lu_is_the_generic_lu() {
+        let (mut n_planned, mut n_generic) = (0, 0);
+        for n in [5usize, 20, 24] {
+            let (pattern, j) = sparse_j(n);
+            let jac = Jacobian::Dense(j);
+            let diag =
+                MassMatrix::Diagonal((0..n).map(|i| f64::from(u8::from(i % 5 != 4))).collect());
+            for mass in [None, Some(&diag)] {
+                let mut s = LinearSolver::<f64>::dense(n, mass).unwrap();
+                s.set_ordering(&pattern).unwrap();
+                let mut g = without_plan::<f64>(n, &pattern, mass);
+                let mut sc = LinearSolver::<c64>::dense(n, mass).unwrap();
+                sc.set_ordering(&pattern).unwrap();
+                let mut gc = without_plan::<c64>(n, &pattern, mass);
+                let mut st = Stats::default();
+                for c in [1e3, 0.02, 0.02, 7.0, 0.3, 0.3, 1e3] {
+                    let ra = s.factorize(0.0, c, &jac, &mut st);
+                    let rb = g.factorize(0.0, c, &jac, &mut st);
+                    assert_eq!(ra.is_ok(), rb.is_ok(), "n = {n}, c = {c}");
+                    if planned(&s) {
+                        n_planned += 1;
+                    } else {
+                        n_generic += 1;
+                    }
+                    if ra.is_ok() {
+                        for k in 0..3 {
+                            let rhs: Vec<f64> = (0..n)
+                                .map(|i| ((i * (k + 2)) as f64 * 0.37).sin())
+                                .collect();
+                            let (mut x, mut y) = (rhs.clone(), rhs.clone());
+                            s.solve_in_place(&mut x, &mut st);
+                            g.solve_in_place(&mut y, &mut st);
+                            assert_eq!(x, y, "n = {n}, c = {c}");
+                        }
+                    }
+                    let cc = c64::new(c, 0.7 * c);
+                    assert_eq!(
+                        sc.factorize(0.0, cc, &jac, &mut st).is_ok(),
+                        gc.factorize(0.0, cc, &jac, &mut st).is_ok()
+                    );
+                    if sc.is_factorized() {
+                        let rhs: Vec<c64> =
+                            (0..n).map(|i| c64::new((i as f64).cos(), 0.5)).collect();
+                        let (mut x, mut y) = (rhs.clone(), rhs.clone());
+                        sc.solve_in_place(&mut x, &mut st);
+                        gc.solve_in_place(&mut y, &mut st);
+                        assert_eq!(x, y, "n = {n}, complex c = {cc}");
+                    }
+                }
+                // a repeated shift needing interchanges runs along the redone plan
+                s.factorize(0.0, 0.02, &jac, &mut st).unwrap();
+                s.factorize(0.0, 0.02, &jac, &mut st).unwrap();
+                assert!(
+                    planned(&s),
+                    "n = {n}: the plan was not redone for the pivots"
+                );
+            }
+        }
+        assert!(
+            n_planned > 10 && n_generic > 3,
+            "{n_planned} planned, {n_generic} generic"
+        );
+    }
+
+    /// A Jacobian with a non-zero outside the declared pattern is factorised by the generic LU
+    /// with that entry (the plan would drop it): same solution as without the plan.
+    #[test]
+    fn entry_outside_the_pattern_takes_the_generic_lu() {
+        let n = 20;
+        let (pattern, mut j) = sparse_j(n);
+        let (i, k) = (3, 11);
+        assert!(pattern.position(i, k).is_none());
+        j[(i, k)] = 2.5;
+        let jac = Jacobian::Dense(j);
+        let mut s = LinearSolver::<f64>::dense(n, None).unwrap();
+        s.set_ordering(&pattern).unwrap();
+        let mut g = without_plan::<f64>(n, &pattern, None);
+        let mut st = Stats::default();
+        s.factorize(0.0, 100.0, &jac, &mut st).unwrap();
+        g.factorize(0.0, 100.0, &jac, &mut st).unwrap();
+        assert!(!planned(&s));
+        let rhs: Vec<f64> = (0..n).map(|i| i as f64 - 3.0).collect();
+        let (mut x, mut y) = (rhs.clone(), rhs.clone());
+        s.solve_in_place(&mut x, &mut st);
+        g.solve_in_place(&mut y, &mut st);
+        assert_eq!(x, y);
+        // and with the entry gone, the plan is used again
+        let (_, j0) = sparse_j(n);
+        s.factorize(0.0, 100.0, &Jacobian::Dense(j0), &mut st)
+            .unwrap();
+        assert!(planned(&s));
     }
 }
