@@ -248,15 +248,16 @@ W("* The landed BDF/NDF stop their Newton iteration at SciPy's min(0.03, √rtol
   "POLLU's BDF ~40 % cheaper (631 → 387 Newton iterations at 1e-10) but failed the Test Set reference "
   "tests of BDF and NDF, GMRES on ROBER and vdp1e6. (The 2026-11-28 23:41 run's BDF/NDF rows had "
   "been measured with it.)")
-W("* Run of 2026-11-29 01:58 UTC: a different machine from the earlier runs (AMD EPYC instead of an "
-  "Intel Xeon), quiet (load 1.2–1.9; the other developers waited for it). Compared with the 23:41 "
-  "run at load 12, SciPy Radau on `bruss2d` is ~7× cheaper (3.3 s instead of 23 s CPU at 1e-4), so it "
-  "no longer passes its 20 s cap and reaches errors down to 4e-14. Its process CPU time is about "
-  "twice its wall time there (BLAS threads), and CPU time is what is compared. Where the 20× target "
-  "is missed: `bruss2d` below error 2.5e-10, where the only ai4de points were the direct Radau5 and "
-  "Rodas5P (4.9–6.3×: BDF+GMRES at rtol 1e-10 stops at 2.5e-10), and at 3e-8 … 1e-9 (18–19.6×); "
-  "POLLU at error 1e-9 (19.4×: LSODA's only successful run, rtol 1e-10, 7.6e-10 in 6.5 ms, "
-  "against Rodas5P between rtol 1e-7 and 1e-8, 0.25–0.40 ms).")
+W("* Run of 2026-11-29 04:05 UTC (main a26a088: the small dense LU's elimination plan for a declared "
+  "pattern, bf2cce9): a different machine from the runs before 2026-11-29 (AMD EPYC instead of an Intel "
+  "Xeon), quiet (load 1.5–2.3). The previous run on this machine (01:58 UTC, main 2e00b4d, load 1.3–1.9) "
+  "had POLLU at 19.4× over SciPy at error 1e-9 (Rodas5P 0.40 ms at rtol 1e-8, here 0.25 ms) and "
+  "`bruss2d` at 4.9× below error 2.5e-10 (BDF+GMRES stopped at rtol 1e-10; now run to 1e-12). "
+  "Where the 20× target is still missed, all on `bruss2d`: errors 3e-12 … 1e-13, below BDF/NDF+GMRES's "
+  "tightest point (7e-12 at rtol 1e-12), where ai4de's front is the direct Radau5 (1.3–2.5 s) against "
+  "SciPy Radau (9–13 s CPU; its process CPU time is twice its wall time, BLAS threads); and errors "
+  "3e-8 … 1e-7 against SciPy BDF (13.5–19.9× here, 18–19.6× in the 01:58 run: SciPy BDF's own time "
+  "moved by up to 1.5× between the two quiet runs, e.g. 631 vs 950 ms at rtol 1e-8).")
 if any(P.get("earlier_run") for P in rust["problems"]):
     W("* Sections marked \"earlier run\" (`bruss2d_128`) were not rerun (that problem takes tens of "
       "minutes): their ai4de and peer rows are those of the run named there, whose ai4de binary "
