@@ -50,6 +50,21 @@ pub(crate) fn stage_arg(
     out: &mut [f64],
 ) {
     let n = y.len();
+    stage_sum(row, h, y, |j, m| k[j * n + m], out);
+}
+
+/// The arithmetic of [`stage_arg`] with stage derivative `k_j[m]` read through `k(j, m)`, so
+/// that the heap layout (`k[j·n + m]`, [`stage_arg`]) and the local arrays of [`rk_step_const`]
+/// (`k[j][m]`) share one definition. Inlined, the closure is a plain load.
+#[inline(always)]
+fn stage_sum(
+    row: &[crate::tableau::Coef],
+    h: f64,
+    y: &[f64],
+    k: impl Fn(usize, usize) -> f64,
+    out: &mut [f64],
+) {
+    let n = y.len();
     let Some((last, older)) = row.split_last() else {
         out.copy_from_slice(y);
         return;
@@ -59,11 +74,11 @@ pub(crate) fn stage_arg(
         let mut acc = 0.0;
         for (j, a) in older.iter().enumerate() {
             if a.v != 0.0 {
-                acc += (h * a.v) * k[j * n + m];
+                acc += (h * a.v) * k(j, m);
             }
         }
         out[m] = if last.v != 0.0 {
-            (y[m] + acc) + (h * last.v) * k[l * n + m]
+            (y[m] + acc) + (h * last.v) * k(l, m)
         } else {
             y[m] + acc
         };
@@ -160,36 +175,6 @@ fn fsal_shift<const N: usize>(k: &mut [f64], s: usize) {
     k[..N].copy_from_slice(&last);
 }
 
-/// [`stage_arg`] on stage derivatives held in local arrays (`k[j]` the derivative of stage `j`):
-/// the same operations in the same order.
-#[inline(always)]
-fn combine<const N: usize>(
-    row: &[crate::tableau::Coef],
-    h: f64,
-    y: &[f64; N],
-    k: &[[f64; N]; 16],
-    out: &mut [f64; N],
-) {
-    let Some((last, older)) = row.split_last() else {
-        *out = *y;
-        return;
-    };
-    let l = older.len();
-    for m in 0..N {
-        let mut acc = 0.0;
-        for (j, a) in older.iter().enumerate() {
-            if a.v != 0.0 {
-                acc += (h * a.v) * k[j][m];
-            }
-        }
-        out[m] = if last.v != 0.0 {
-            (y[m] + acc) + (h * last.v) * k[l][m]
-        } else {
-            y[m] + acc
-        };
-    }
-}
-
 /// [`rk_step`] for a system of constant dimension `N` (small systems): the same arithmetic in
 /// the same order, so the same bits, with the stage derivatives and the stage argument in local
 /// arrays instead of the heap buffers of `w`.
@@ -219,7 +204,7 @@ fn rk_step_const<M: ExplicitRk, S: OdeSystem + ?Sized, const N: usize>(
         ($($i:literal)*) => {$(
             if $i < s {
                 let row = tab.a[$i];
-                combine(row, h, &y, &k, &mut arg);
+                stage_sum(row, h, &y, |j, m| k[j][m], &mut arg);
                 sys.rhs(t + tab.c[$i].v * h, &arg, &mut k[$i]);
             }
         )*};
@@ -229,7 +214,7 @@ fn rk_step_const<M: ExplicitRk, S: OdeSystem + ?Sized, const N: usize>(
     // An FSAL method's new state is its last stage argument.
     let mut y1 = arg;
     if !tab.fsal {
-        combine(tab.b, h, &y, &k, &mut y1);
+        stage_sum(tab.b, h, &y, |j, m| k[j][m], &mut y1);
     }
     w.y1[..N].copy_from_slice(&y1);
     for (i, ki) in k.iter().enumerate().take(s).skip(1) {
