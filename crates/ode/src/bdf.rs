@@ -59,7 +59,7 @@ use crate::ilu::Ilu0Preconditioner;
 use crate::jacobian::{Jacobian, JacobianEvaluator};
 use crate::krylov::{
     Gmres, IdentityPreconditioner, JacobiPreconditioner, LinearSolverChoice, Preconditioner,
-    PreconditionerChoice,
+    PreconditionerChoice, RowMajorJacobian,
 };
 use crate::linalg::LinearSolver;
 use crate::mass::MassMatrix;
@@ -160,6 +160,8 @@ struct KrylovLinear {
     c: f64,
     weights: Vec<f64>,
     mu: Vec<f64>,
+    /// Row-major copy of a sparse `J` for the products with `W` (no mass matrix).
+    rows: Option<RowMajorJacobian>,
 }
 
 impl BdfLinear {
@@ -179,6 +181,9 @@ impl BdfLinear {
                 stats.prec_setups += 1;
                 k.prec.setup(t, y, c, Some(jac), sys.mass_matrix())?;
                 k.c = c;
+                if let Some(rows) = &mut k.rows {
+                    rows.refresh(jac);
+                }
                 Ok(())
             }
         }
@@ -264,6 +269,11 @@ impl BdfStepper {
                     c: f64::NAN,
                     weights: vec![0.0; n],
                     mu: vec![0.0; n],
+                    rows: if mass.is_none() {
+                        RowMajorJacobian::new(jac.jacobian())
+                    } else {
+                        None
+                    },
                 }))
             }
         };
@@ -422,7 +432,9 @@ impl BdfStepper {
                         c: kc,
                         weights,
                         mu,
+                        rows,
                     } = &mut **k;
+                    let rows = &*rows;
                     let kc = *kc;
                     for (wt, &s) in weights.iter_mut().zip(&w.scale) {
                         *wt = 1.0 / s;
@@ -435,6 +447,10 @@ impl BdfStepper {
                         weights,
                         tol,
                         |u, out| {
+                            if let Some(rows) = rows {
+                                rows.w_apply(kc, u, out);
+                                return;
+                            }
                             jac.mul_vec_into(u, out);
                             match mass {
                                 Some(m) => {

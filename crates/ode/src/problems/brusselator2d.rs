@@ -414,6 +414,10 @@ pub struct BrusselatorPreconditioner {
     scratch: Vec<rustfft::num_complex::Complex<f64>>,
     c: f64,
     rbar: [f64; 4],
+    /// Per mode `m = q + N p` (the transposed layout of [`Self::fft2`]), the coefficients
+    /// `(A_m, B_m)` of the packed solve `Z'_m = A_m Z_m + B_m conj(Z_{−m})` (the inverse 2 × 2
+    /// block and the inverse transform's `1/N²` folded in; set up once per `c`).
+    coef: Vec<[rustfft::num_complex::Complex<f64>; 2]>,
 }
 
 impl std::fmt::Debug for BrusselatorPreconditioner {
@@ -452,26 +456,26 @@ impl BrusselatorPreconditioner {
             scratch: vec![z; scratch_len],
             c: f64::NAN,
             rbar: [0.0; 4],
+            coef: vec![[z; 2]; n * n],
         }
     }
 
-    /// 2-D FFT of the `n × n` array `buf` (index `i + n j`), leaving it transposed (mode `(p, q)`
-    /// at `q + n p`), or the inverse from that layout back.
+    /// 2-D FFT of the `n × n` array `buf` (index `i + n j`) into `out`, transposed (mode `(p, q)`
+    /// at `q + n p`), or the inverse from that layout back to `i + n j`; `buf` is overwritten.
     fn fft2(
         fft: &dyn rustfft::Fft<f64>,
         n: usize,
         buf: &mut [rustfft::num_complex::Complex<f64>],
-        tmp: &mut [rustfft::num_complex::Complex<f64>],
+        out: &mut [rustfft::num_complex::Complex<f64>],
         scratch: &mut [rustfft::num_complex::Complex<f64>],
     ) {
         fft.process_with_scratch(buf, scratch);
         for j in 0..n {
             for i in 0..n {
-                tmp[j + n * i] = buf[i + n * j];
+                out[j + n * i] = buf[i + n * j];
             }
         }
-        fft.process_with_scratch(tmp, scratch);
-        buf.copy_from_slice(tmp);
+        fft.process_with_scratch(out, scratch);
     }
 }
 
@@ -509,14 +513,32 @@ impl crate::krylov::Preconditioner for BrusselatorPreconditioner {
         if !(worst.is_finite() && worst.abs() > 1e-12 * scale && c.is_finite()) {
             return Err(crate::OdeError::SingularMatrix { t, pivot: None });
         }
+        // Mode k of the packed z = u + i·v: with U_k = (Z_k + conj Z_{−k})/2,
+        // V_k = (Z_k − conj Z_{−k})/(2i) and the inverse block [[m11, m12], [m21, m22]] of mode k
+        // (equal to that of −k: λ is even), the solution packs as X_u + i·X_v =
+        // P·U_k + Q·V_k with P = m11 + i·m21, Q = m12 + i·m22, i.e. A Z_k + B conj Z_{−k} with
+        // A = (P − iQ)/2, B = (P + iQ)/2.
+        let n = self.n;
+        let norm = 1.0 / nn as f64;
+        let i_unit = rustfft::num_complex::Complex::new(0.0, 1.0);
+        for p in 0..n {
+            for q in 0..n {
+                let s = c - self.k * (self.lam[p] + self.lam[q]);
+                let (a11, a12, a21, a22) = (s - r[0], -r[1], -r[2], s - r[3]);
+                let inv_det = norm / (a11 * a22 - a12 * a21);
+                let (m11, m12, m21, m22) =
+                    (a22 * inv_det, -a12 * inv_det, -a21 * inv_det, a11 * inv_det);
+                let pp = rustfft::num_complex::Complex::new(m11, m21);
+                let qq = rustfft::num_complex::Complex::new(m12, m22);
+                self.coef[q + n * p] = [(pp - qq * i_unit) * 0.5, (pp + qq * i_unit) * 0.5];
+            }
+        }
         Ok(())
     }
 
     fn solve_in_place(&mut self, r: &mut [f64]) {
         // Both species in one complex array z = u + i·v: one forward and one inverse 2-D FFT
-        // instead of two each. For real u, v: U_k = (Z_k + conj Z_{−k})/2,
-        // V_k = (Z_k − conj Z_{−k})/(2i); the block of mode k equals that of −k (λ is even), so
-        // the solution's transforms keep the same symmetry and pack back as X_u + i·X_v.
+        // instead of two each (the block solve per mode is set up in `setup`, see `coef`).
         let n = self.n;
         let nn = n * n;
         let (ru, rv) = r[..2 * nn].split_at_mut(nn);
@@ -530,33 +552,20 @@ impl crate::krylov::Preconditioner for BrusselatorPreconditioner {
             &mut self.tmp,
             &mut self.scratch,
         );
-        let r4 = self.rbar;
-        let norm = 1.0 / nn as f64;
-        let i_unit = rustfft::num_complex::Complex::new(0.0, 1.0);
+        let zt = &self.tmp;
         for p in 0..n {
             let pm = if p == 0 { 0 } else { n - p };
+            let (row, row_m) = (&zt[n * p..n * (p + 1)], &zt[n * pm..n * (pm + 1)]);
+            let out = &mut self.zv[n * p..n * (p + 1)];
+            let coef = &self.coef[n * p..n * (p + 1)];
             for q in 0..n {
                 let qm = if q == 0 { 0 } else { n - q };
-                let (m, mm) = (q + n * p, qm + n * pm);
-                let (zk, zmk) = (self.zu[m], self.zu[mm].conj());
-                let bu = (zk + zmk) * 0.5;
-                let bv = (zk - zmk) * (-0.5 * i_unit);
-                let s = self.c - self.k * (self.lam[p] + self.lam[q]);
-                let (a11, a12, a21, a22) = (s - r4[0], -r4[1], -r4[2], s - r4[3]);
-                let inv_det = norm / (a11 * a22 - a12 * a21);
-                let xu = (bu * a22 - bv * a12) * inv_det;
-                let xv = (bv * a11 - bu * a21) * inv_det;
-                self.zv[m] = xu + xv * i_unit;
+                let [a, b] = coef[q];
+                out[q] = a * row[q] + b * row_m[qm].conj();
             }
         }
-        Self::fft2(
-            &*self.inv,
-            n,
-            &mut self.zv,
-            &mut self.tmp,
-            &mut self.scratch,
-        );
-        for (z, (u, v)) in self.zv.iter().zip(ru.iter_mut().zip(rv.iter_mut())) {
+        Self::fft2(&*self.inv, n, &mut self.zv, &mut self.zu, &mut self.scratch);
+        for (z, (u, v)) in self.zu.iter().zip(ru.iter_mut().zip(rv.iter_mut())) {
             *u = z.re;
             *v = z.im;
         }
