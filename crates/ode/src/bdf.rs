@@ -398,6 +398,12 @@ impl BdfStepper {
         w.y1.copy_from_slice(&w.y_pred);
         let inv_c = 1.0 / c;
         let mut norm_old = f64::NAN;
+        if let BdfLinear::Krylov(k) = &mut self.lin {
+            // GMRES's norm: the Newton iteration's error weights, fixed during the iteration
+            for (wt, &s) in k.weights.iter_mut().zip(&w.scale) {
+                *wt = 1.0 / s;
+            }
+        }
         for it in 0..NEWTON_MAX_ITER {
             if it == 0 {
                 w.f.copy_from_slice(&w.f_pred);
@@ -436,9 +442,6 @@ impl BdfStepper {
                     } = &mut **k;
                     let rows = &*rows;
                     let kc = *kc;
-                    for (wt, &s) in weights.iter_mut().zip(&w.scale) {
-                        *wt = 1.0 / s;
-                    }
                     let jac = self.jac.jacobian();
                     let tol = *tol_factor * self.newton_tol;
                     let prec_solves = &mut stats.prec_solves;

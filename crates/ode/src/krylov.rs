@@ -159,6 +159,8 @@ pub struct Gmres {
     /// Scratch of `n`.
     u: Vec<f64>,
     x: Vec<f64>,
+    /// `1/weights` of the current solve (multiplications instead of divisions per iteration).
+    inv_w: Vec<f64>,
 }
 
 impl Gmres {
@@ -177,6 +179,7 @@ impl Gmres {
             ycoef: vec![0.0; m],
             u: vec![0.0; n],
             x: vec![0.0; n],
+            inv_w: vec![0.0; n],
         }
     }
 
@@ -201,6 +204,9 @@ impl Gmres {
         let sqrt_n = (n.max(1) as f64).sqrt();
         let tol2 = tol * sqrt_n;
         self.x.fill(0.0);
+        for (iw, &w) in self.inv_w.iter_mut().zip(weights) {
+            *iw = 1.0 / w;
+        }
         let mut iterations = 0;
         let mut resid = f64::INFINITY;
         for cycle in 0..=self.max_restarts {
@@ -228,8 +234,9 @@ impl Gmres {
             if beta <= tol2 {
                 break;
             }
+            let inv_beta = 1.0 / beta;
             for r in &mut self.v[..n] {
-                *r /= beta;
+                *r *= inv_beta;
             }
             self.g.fill(0.0);
             self.g[0] = beta;
@@ -237,8 +244,8 @@ impl Gmres {
             for j in 0..m {
                 iterations += 1;
                 // u = D⁻¹ v_j; v_{j+1} = D P⁻¹ W u
-                for ((u, &v), &w) in self.u.iter_mut().zip(&self.v[j * n..]).zip(weights) {
-                    *u = v / w;
+                for ((u, &v), &iw) in self.u.iter_mut().zip(&self.v[j * n..]).zip(&self.inv_w) {
+                    *u = v * iw;
                 }
                 let (head, tail) = self.v.split_at_mut((j + 1) * n);
                 let vnext = &mut tail[..n];
@@ -260,8 +267,9 @@ impl Gmres {
                 let hnext = norm2(vnext);
                 hcol[j + 1] = hnext;
                 if hnext > 0.0 && hnext.is_finite() {
+                    let inv_h = 1.0 / hnext;
                     for a in vnext.iter_mut() {
-                        *a /= hnext;
+                        *a *= inv_h;
                     }
                 }
                 // apply the previous rotations, then a new one to zero h[j+1]
@@ -301,8 +309,8 @@ impl Gmres {
                     *u += yi * v;
                 }
             }
-            for ((x, &u), &w) in self.x.iter_mut().zip(&self.u).zip(weights) {
-                *x += u / w;
+            for ((x, &u), &iw) in self.x.iter_mut().zip(&self.u).zip(&self.inv_w) {
+                *x += u * iw;
             }
             if !resid.is_finite() || resid <= tol2 {
                 break;
@@ -386,13 +394,14 @@ impl RowMajorJacobian {
 
     /// `out = c·u − J·u`.
     pub(crate) fn w_apply(&self, c: f64, u: &[f64], out: &mut [f64]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            let r = self.row_ptr[i]..self.row_ptr[i + 1];
+        let mut start = 0;
+        for ((o, &end), &ui) in out.iter_mut().zip(&self.row_ptr[1..]).zip(u) {
             let mut s = 0.0;
-            for (&j, &a) in self.col[r.clone()].iter().zip(&self.vals[r]) {
+            for (&j, &a) in self.col[start..end].iter().zip(&self.vals[start..end]) {
                 s += a * u[j];
             }
-            *o = c * u[i] - s;
+            *o = c * ui - s;
+            start = end;
         }
     }
 }
