@@ -300,3 +300,146 @@ fn rollout_training_and_compare_sweep_on_tiny_heat() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 7: the FNO paper's Navier–Stokes training mode on a tiny heat set: `--history 2` (two
+/// states in as channels) with a rollout over the remaining states; the card records the
+/// history, `eval` rolls out from the first 2 true states and reports the paper's
+/// per-trajectory error, `predict` takes the 2-state window; bad histories are one-line errors.
+#[test]
+fn history_window_train_eval_predict_on_tiny_heat() {
+    let dir = tempdir("hist");
+    let data = dir.join("h.zarr");
+    ok(ai4de(&[
+        "generate",
+        "heat",
+        "--samples",
+        "12",
+        "--grid",
+        "33",
+        "--steps",
+        "6",
+        "--seed",
+        "3",
+        "--out",
+        s(&data),
+    ]));
+    let model = dir.join("model");
+    let train = |extra: &[&str]| {
+        let mut a = vec![
+            "train",
+            "pointmlp",
+            "--data",
+            s(&data),
+            "--out",
+            s(&model),
+            "--epochs",
+            "2",
+            "--batch",
+            "4",
+            "--width",
+            "8",
+            "--nval",
+            "2",
+            "--ntest",
+            "3",
+            "--restart",
+        ];
+        a.extend_from_slice(extra);
+        ai4de(&a)
+    };
+    // 6 states: 2 in, the remaining 4 predicted (the paper's 10 in, 40 unrolled, scaled down).
+    ok(train(&[
+        "--task",
+        "autoregressive",
+        "--history",
+        "2",
+        "--rollout",
+        "4",
+    ]));
+    let card = json(&model.join("model.json"));
+    assert_eq!(card["data"]["history"], 2);
+    assert_eq!(card["in_channels"], 2);
+    assert_eq!(card["out_channels"], 1);
+    // The channel normaliser of the input is the state's, tiled twice.
+    assert_eq!(card["in_norm"]["shape"][0], 2);
+    assert_eq!(card["out_norm"]["shape"][0], 1);
+    assert_eq!(card["in_norm"]["mean"][0], card["out_norm"]["mean"][0]);
+    assert_eq!(card["in_norm"]["mean"][1], card["out_norm"]["mean"][0]);
+    assert!(card["final_train_loss"].as_f64().unwrap().is_finite());
+
+    let out = ok(ai4de(&["eval", s(&model), "--plots", "0"]));
+    assert!(out.contains("test_l2_full"), "{out}");
+    assert!(out.contains("from the 2 true state(s)"), "{out}");
+    let ev = json(&model.join("eval").join("eval.json"));
+    let ro = &ev["rollout"];
+    assert_eq!(ro["history"], 2);
+    let rel: Vec<f64> = ro["rel_l2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(rel.len(), 6);
+    assert_eq!(&rel[..2], &[0.0, 0.0]);
+    assert!(
+        rel[2..].iter().all(|v| v.is_finite() && *v > 0.0),
+        "{rel:?}"
+    );
+    let full = ro["traj_rel_l2"].as_f64().unwrap();
+    assert!(full.is_finite() && full > 0.0, "{ro}");
+    let step_mean = ro["step_mean_rel_l2"].as_f64().unwrap();
+    assert!((step_mean - rel[2..].iter().sum::<f64>() / 4.0).abs() < 1e-12);
+
+    // predict: [N, 2, grid] windows in, [N, 1, grid] out; one state in is a one-line error.
+    let input = dir.join("in.npy");
+    let arr = ndarray::Array3::<f32>::from_shape_fn((3, 2, 33), |(i, c, j)| {
+        ((i + 2 * c + j) as f32 * 0.2).sin()
+    });
+    ndarray_npy::write_npy(&input, &arr).unwrap();
+    let pred = dir.join("pred.npy");
+    let predict = || {
+        ai4de(&[
+            "predict",
+            s(&model),
+            "--input",
+            s(&input),
+            "--out",
+            s(&pred),
+        ])
+    };
+    ok(predict());
+    let p: ndarray::ArrayD<f32> = ndarray_npy::read_npy(&pred).unwrap();
+    assert_eq!(p.shape(), &[3, 1, 33]);
+    let one = ndarray::Array3::<f32>::zeros((3, 1, 33));
+    ndarray_npy::write_npy(&input, &one).unwrap();
+    let one_line_error = |o: Output, what: &str| {
+        assert!(!o.status.success(), "{what}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{what}: {e}");
+        assert!(!e.contains("panicked"), "{what}: {e}");
+        e.into_owned()
+    };
+    one_line_error(predict(), "one state into a 2-state model");
+
+    for bad in [
+        vec!["--task", "autoregressive", "--history", "0"],
+        vec!["--task", "autoregressive", "--history", "6"],
+        vec!["--task", "autoregressive", "--history", "7"],
+        vec![
+            "--task",
+            "autoregressive",
+            "--history",
+            "5",
+            "--rollout",
+            "2",
+        ],
+        vec!["--task", "operator", "--history", "2"],
+    ] {
+        let e = one_line_error(train(&bad), &format!("{bad:?}"));
+        assert!(
+            e.contains("history") || e.contains("rollout"),
+            "{bad:?}: {e}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use crate::backend::Backend;
 use crate::baseline::PointMlpConfig;
 use crate::checkpoint::{self, read_json, write_json};
-use crate::data::{self, DataOptions, LoadedKind, NormKind, Normalizer, Pairs, Split, Task};
+use crate::data::{
+    self, DataOptions, LoadedKind, NormKind, Normalizer, Pairs, Split, Task, Windows,
+};
 use crate::error::NeuralError;
 use crate::models::{AnyModel, ModelConfig};
-use crate::train::{self, Surrogate, TrainConfig, TrainData, TrainProgress};
+use crate::train::{self, Samples, Surrogate, TrainConfig, TrainData, TrainProgress};
 
 /// File name of the model card.
 pub const CARD_FILE: &str = "model.json";
@@ -115,6 +117,7 @@ pub struct ModelCard {
     pub data: DataOptions,
     pub input_fields: Vec<String>,
     pub output_fields: Vec<String>,
+    /// Model input channels (`H · C` for a history of `H` states of `C` fields).
     pub in_channels: usize,
     pub out_channels: usize,
     /// Training grid (after sub-sampling).
@@ -125,7 +128,10 @@ pub struct ModelCard {
     /// Times of the states (autoregressive task).
     pub times: Vec<f64>,
     pub split: Split,
+    /// Normaliser of the model input (autoregressive task with a history of `H` states,
+    /// `data.history`: the state normaliser tiled `H` times, `H · C` channels).
     pub in_norm: Normalizer,
+    /// Normaliser of the model output (autoregressive task: the state normaliser).
     pub out_norm: Normalizer,
     pub train: TrainConfig,
     pub epochs_done: usize,
@@ -198,14 +204,55 @@ pub struct FitReport {
     pub dir: PathBuf,
 }
 
-/// Prepared training data: the split, normalisers and encoded pairs.
+/// Prepared training data: the split, normalisers and, for the operator task, the encoded
+/// pairs (autoregressive windows are cut from `loaded`'s trajectories per batch).
 struct Prepared {
     loaded: data::Loaded,
     split: Split,
+    /// The model input's normaliser (autoregressive: the state normaliser tiled `H` times).
     in_norm: Normalizer,
+    /// The output's (autoregressive: the state normaliser).
     out_norm: Normalizer,
-    train: Pairs,
-    val: Pairs,
+    /// Operator task: training and validation pairs.
+    pairs: Option<(Pairs, Pairs)>,
+}
+
+impl Prepared {
+    /// Training and validation samples for a `rollout`-step run with `history` states in.
+    fn samples(
+        &self,
+        rollout: usize,
+        history: usize,
+    ) -> Result<(Samples<'_>, Samples<'_>), NeuralError> {
+        match (&self.loaded.kind, &self.pairs) {
+            (LoadedKind::Trajectories(t), _) => Ok((
+                Samples::Windows {
+                    windows: Windows::new(t, &self.split.train, history, rollout)?,
+                    in_norm: &self.in_norm,
+                },
+                Samples::Windows {
+                    windows: Windows::new(t, &self.split.val, history, 1)?,
+                    in_norm: &self.in_norm,
+                },
+            )),
+            (LoadedKind::Pairs(_), Some((train, val))) => {
+                Ok((Samples::Pairs(train), Samples::Pairs(val)))
+            }
+            (LoadedKind::Pairs(_), None) => Err(NeuralError::invalid(
+                "task",
+                "operator",
+                "internal: the operator pairs were not prepared",
+            )),
+        }
+    }
+
+    /// Channels of one model input and of one model output (operator pairs are one-step).
+    fn channels(&self, history: usize) -> (usize, usize) {
+        match &self.loaded.kind {
+            LoadedKind::Trajectories(t) => (history * t.channels, t.channels),
+            LoadedKind::Pairs(p) => (p.inputs.channels, p.outputs.channels),
+        }
+    }
 }
 
 fn prepare(ds: &ai4de_data::Dataset, opts: &FitOptions) -> Result<Prepared, NeuralError> {
@@ -230,28 +277,32 @@ fn prepare(ds: &ai4de_data::Dataset, opts: &FitOptions) -> Result<Prepared, Neur
     } else {
         Split::fractions(n, s.val_frac, s.test_frac, opts.train.seed)?
     };
-    let mut train = loaded.training_pairs(&split.train, opts.train.rollout)?;
-    let mut val = loaded.pairs(&split.val);
-    let (in_norm, out_norm) = match &loaded.kind {
-        LoadedKind::Pairs(_) => (
-            Normalizer::fit(opts.in_norm, &train.inputs),
-            Normalizer::fit(opts.out_norm, &train.outputs),
-        ),
-        // The output is fed back as the next input: one normaliser for the state.
-        LoadedKind::Trajectories(_) => {
-            let n = Normalizer::fit(opts.in_norm, &train.inputs);
-            (n.clone(), n)
+    let (in_norm, out_norm, pairs) = match &loaded.kind {
+        LoadedKind::Pairs(_) => {
+            let mut train = loaded.training_pairs(&split.train, opts.train.rollout)?;
+            let mut val = loaded.pairs(&split.val);
+            let in_norm = Normalizer::fit(opts.in_norm, &train.inputs);
+            let out_norm = Normalizer::fit(opts.out_norm, &train.outputs);
+            in_norm.encode(&mut train.inputs)?;
+            in_norm.encode(&mut val.inputs)?;
+            (in_norm, out_norm, Some((train, val)))
+        }
+        // The output is fed back as the next input: one normaliser for the state, fitted on
+        // every state that enters an input window (for H = 1: the inputs of the next-step pairs
+        // or rollout windows), tiled H times for the input window.
+        LoadedKind::Trajectories(t) => {
+            let w = Windows::new(t, &split.train, opts.data.history, opts.train.rollout)?;
+            let state =
+                Normalizer::fit_samples(opts.in_norm, t.channels, &t.spatial, &w.input_states());
+            (state.tiled(opts.data.history), state, None)
         }
     };
-    in_norm.encode(&mut train.inputs)?;
-    in_norm.encode(&mut val.inputs)?;
     Ok(Prepared {
         loaded,
         split,
         in_norm,
         out_norm,
-        train,
-        val,
+        pairs,
     })
 }
 
@@ -272,9 +323,12 @@ impl WithModel for FitRun<'_> {
         // Materialise the lazily initialised parameters now, while the seeded RNG is ours.
         let _ = checkpoint::flat_weights(&model);
         let params = model.num_params();
+        let (train, val) = self
+            .prep
+            .samples(self.opts.train.rollout, self.opts.data.history)?;
         let data = TrainData {
-            train: &self.prep.train,
-            val: &self.prep.val,
+            train,
+            val,
             out_norm: &self.prep.out_norm,
         };
         let out = train::train::<M, D>(
@@ -310,10 +364,10 @@ pub fn fit(
     let ds = ai4de_data::open(dataset)?;
     let prep = prepare(&ds, opts)?;
     let load_seconds = t0.elapsed().as_secs_f64();
-    let in_c = prep.train.inputs.channels;
-    // A rollout's targets stack its states along the channels; the model maps one state.
-    // (`training_pairs` accepted the rollout, so it is at least 1.)
-    let out_c = prep.train.outputs.channels / opts.train.rollout;
+    // A rollout's targets stack its states along the channels; the model maps one window of
+    // `history` states to one state. (`training_pairs`/`Windows` accepted the rollout, so it is
+    // at least 1.)
+    let (in_c, out_c) = prep.channels(opts.data.history);
     let spatial = prep.loaded.spatial().to_vec();
     let model_spec = spec(in_c, out_c, &spatial);
     device.seed(opts.train.seed);

@@ -298,7 +298,13 @@ fn view(card: &ModelCard, count: usize) -> Result<View, NeuralError> {
                     truth: f64s(t.state(index, last)),
                 })
                 .collect();
-            (cases, 0, last * card.data.t_stride, last)
+            // The model is given the first `history` states and predicts the rest.
+            (
+                cases,
+                0,
+                last * card.data.t_stride,
+                t.steps - card.data.history.max(1),
+            )
         }
     };
     Ok(View {

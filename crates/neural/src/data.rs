@@ -12,7 +12,11 @@
 //! * **Autoregressive** ([`Task::Autoregressive`]): the state is every time-dependent field;
 //!   training pairs are `u(t_k) → u(t_{k+1})` over all trajectories of a split, and evaluation
 //!   rolls the model out from `u(t_0)` over the whole horizon (PDEBench/PDEArena's next-step
-//!   set-up).
+//!   set-up). With a history window of `H` states ([`DataOptions::history`], the FNO paper's
+//!   Navier–Stokes set-up with `H = 10`), the input is `(u(t_{k−H+1}), …, u(t_k))` stacked
+//!   along the channels (oldest first, `H · C` channels) and evaluation rolls out from the first
+//!   `H` true states. Autoregressive training samples are not materialised: [`Windows`] cuts
+//!   each batch's windows out of the trajectories when the batch is formed.
 //! * Sub-sampling `sub` keeps every `sub`-th grid point in each spatial axis (`x[::sub]` in the
 //!   FNO code).
 
@@ -76,6 +80,15 @@ pub struct DataOptions {
     pub t_stride: usize,
     /// Use only the first `max_samples` samples of the dataset.
     pub max_samples: Option<usize>,
+    /// Autoregressive task: number `H` of consecutive states in the model input (stacked along
+    /// the channels, oldest first); 1 = one state in. Model cards written before this option
+    /// existed load as 1.
+    #[serde(default = "one")]
+    pub history: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for DataOptions {
@@ -89,6 +102,7 @@ impl Default for DataOptions {
             sub: 1,
             t_stride: 1,
             max_samples: None,
+            history: 1,
         }
     }
 }
@@ -194,7 +208,8 @@ pub struct Trajectories {
 }
 
 impl Trajectories {
-    fn state_len(&self) -> usize {
+    /// Values per state, `C · Π spatial`.
+    pub fn state_len(&self) -> usize {
         self.channels * self.spatial.iter().product::<usize>()
     }
 
@@ -273,6 +288,159 @@ impl Trajectories {
             spatial: self.spatial.clone(),
             times: self.times.clone(),
         }
+    }
+}
+
+/// Autoregressive samples cut from trajectories on the fly (nothing is materialised but the
+/// trajectories themselves): with `H` history states and `K` target states, trajectory
+/// `indices[i]` has `P = steps − H − K + 1` windows; window `w = i · P + j` has the input
+/// `(u(t_j), …, u(t_{j+H−1}))` (`H · C` channels, oldest first) and the targets
+/// `(u(t_{j+H}), …, u(t_{j+H+K−1}))` (`K · C` channels). For `H = 1` the windows are, in the
+/// same order, [`Trajectories::pairs`] (`K = 1`) and [`Trajectories::windows`] (`K ≥ 2`).
+#[derive(Debug, Clone)]
+pub struct Windows<'a> {
+    traj: &'a Trajectories,
+    indices: Vec<usize>,
+    history: usize,
+    targets: usize,
+}
+
+impl<'a> Windows<'a> {
+    /// The windows of trajectories `indices` of `traj`.
+    ///
+    /// # Errors
+    /// `history` or `targets` 0, `history + targets` longer than the trajectories, an index
+    /// out of range.
+    pub fn new(
+        traj: &'a Trajectories,
+        indices: &[usize],
+        history: usize,
+        targets: usize,
+    ) -> Result<Self, NeuralError> {
+        if history == 0 {
+            return Err(NeuralError::invalid("history", 0, "must be at least 1"));
+        }
+        if targets == 0 {
+            return Err(NeuralError::invalid("rollout", 0, "must be at least 1"));
+        }
+        if history >= traj.steps {
+            return Err(NeuralError::invalid(
+                "history",
+                history,
+                format!(
+                    "must be below the {} time points of the trajectories (after the stride)",
+                    traj.steps
+                ),
+            ));
+        }
+        if history + targets > traj.steps {
+            return Err(NeuralError::invalid(
+                "rollout",
+                targets,
+                format!(
+                    "with history {history} must be in 1..={} (the trajectories have {} time \
+                     points after the stride)",
+                    traj.steps - history,
+                    traj.steps
+                ),
+            ));
+        }
+        if let Some(&i) = indices.iter().find(|&&i| i >= traj.n) {
+            return Err(NeuralError::invalid(
+                "split",
+                i,
+                format!("trajectory index out of range ({} trajectories)", traj.n),
+            ));
+        }
+        Ok(Self {
+            traj,
+            indices: indices.to_vec(),
+            history,
+            targets,
+        })
+    }
+
+    /// Windows per trajectory, `steps − H − K + 1`.
+    pub fn per_trajectory(&self) -> usize {
+        self.traj.steps + 1 - self.history - self.targets
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.indices.len() * self.per_trajectory()
+    }
+
+    /// True when there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `H`.
+    pub fn history(&self) -> usize {
+        self.history
+    }
+
+    /// `K`.
+    pub fn targets(&self) -> usize {
+        self.targets
+    }
+
+    /// Channels of one state.
+    pub fn state_channels(&self) -> usize {
+        self.traj.channels
+    }
+
+    /// Spatial shape.
+    pub fn spatial(&self) -> &[usize] {
+        &self.traj.spatial
+    }
+
+    /// The trajectories the windows are cut from.
+    pub fn trajectories(&self) -> &Trajectories {
+        self.traj
+    }
+
+    /// (trajectory index into the full set, first state) of window `w < len()`.
+    pub fn locate(&self, w: usize) -> (usize, usize) {
+        let per = self.per_trajectory();
+        (self.indices[w / per], w % per)
+    }
+
+    /// States `offset..offset + count` of each window `idx` (counted from its first state), stacked along the channels.
+    fn cut(&self, idx: &[usize], offset: usize, count: usize) -> Fields {
+        let l = self.traj.state_len();
+        let mut out = Fields::empty(count * self.traj.channels, self.traj.spatial.clone());
+        out.data.reserve(idx.len() * count * l);
+        for &w in idx {
+            let (i, j) = self.locate(w);
+            let start = (i * self.traj.steps + j + offset) * l;
+            out.data
+                .extend_from_slice(&self.traj.data[start..start + count * l]);
+            out.n += 1;
+        }
+        out
+    }
+
+    /// The (raw) inputs of windows `idx`, `[H · C, spatial...]` each.
+    pub fn inputs(&self, idx: &[usize]) -> Fields {
+        self.cut(idx, 0, self.history)
+    }
+
+    /// The targets of windows `idx`, `[K · C, spatial...]` each.
+    pub fn outputs(&self, idx: &[usize]) -> Fields {
+        self.cut(idx, self.history, self.targets)
+    }
+
+    /// Every state that appears in some input window, each once, trajectory by trajectory:
+    /// states `0..steps − K` (what the state normaliser is fitted on; for `H = 1` exactly the
+    /// inputs of [`Trajectories::pairs`] / [`Trajectories::windows`]).
+    pub fn input_states(&self) -> Vec<&'a [f32]> {
+        let last = self.traj.steps - self.targets;
+        let traj = self.traj;
+        self.indices
+            .iter()
+            .flat_map(|&i| (0..last).map(move |k| traj.state(i, k)))
+            .collect()
     }
 }
 
@@ -428,6 +596,16 @@ pub fn load(ds: &ai4de_data::Dataset, opts: &DataOptions) -> Result<Loaded, Neur
     }
     if opts.t_stride == 0 {
         return Err(NeuralError::invalid("t-stride", 0, "must be at least 1"));
+    }
+    if opts.history == 0 {
+        return Err(NeuralError::invalid("history", 0, "must be at least 1"));
+    }
+    if opts.history > 1 && opts.task != Task::Autoregressive {
+        return Err(NeuralError::invalid(
+            "history",
+            opts.history,
+            "a history window needs the autoregressive task (--task autoregressive)",
+        ));
     }
     let views: Vec<FieldView> = ds
         .fields
@@ -599,6 +777,18 @@ pub fn load(ds: &ai4de_data::Dataset, opts: &DataOptions) -> Result<Loaded, Neur
                     "t-stride",
                     opts.t_stride,
                     format!("leaves fewer than 2 of the {steps} time points"),
+                ));
+            }
+            if opts.history >= kept.len() {
+                return Err(NeuralError::invalid(
+                    "history",
+                    opts.history,
+                    format!(
+                        "must be below the {} time points kept (of {steps}, stride {}): at \
+                         least one state must remain to predict",
+                        kept.len(),
+                        opts.t_stride
+                    ),
                 ));
             }
             let t_all = ds
@@ -788,7 +978,25 @@ pub const NORM_EPS: f64 = 1e-5;
 impl Normalizer {
     /// Statistics of `fields` (all samples).
     pub fn fit(kind: NormKind, fields: &Fields) -> Self {
-        let c = fields.channels;
+        let samples: Vec<&[f32]> = (0..fields.n).map(|s| fields.sample(s)).collect();
+        Self::fit_samples(kind, fields.channels, &fields.spatial, &samples)
+    }
+
+    /// Statistics of the samples `samples` (each `[C, spatial...]`, `C = channels`), in the
+    /// same arithmetic as [`Normalizer::fit`] of a [`Fields`] holding them in this order.
+    pub fn fit_samples(
+        kind: NormKind,
+        channels: usize,
+        spatial: &[usize],
+        samples: &[&[f32]],
+    ) -> Self {
+        let fields = SampleView {
+            samples,
+            n: samples.len(),
+            channels,
+            spatial,
+        };
+        let c = channels;
         let p = fields.points();
         match kind {
             NormKind::None => Self {
@@ -857,6 +1065,22 @@ impl Normalizer {
                         .collect(),
                 }
             }
+        }
+    }
+
+    /// The normaliser of a window of `h` states of this one's shape stacked along the channels
+    /// (the statistics repeated `h` times); `h = 1` is a copy.
+    pub fn tiled(&self, h: usize) -> Normalizer {
+        if self.kind == NormKind::None || h <= 1 {
+            return self.clone();
+        }
+        let mut shape = self.shape.clone();
+        shape[0] *= h;
+        Normalizer {
+            kind: self.kind,
+            shape,
+            mean: self.mean.repeat(h),
+            scale: self.scale.repeat(h),
         }
     }
 
@@ -991,6 +1215,34 @@ impl Normalizer {
             mean: interp(&self.mean),
             scale: interp(&self.scale),
         })
+    }
+}
+
+/// Borrowed samples with the accessors of [`Fields`] that [`Normalizer::fit_samples`] uses.
+struct SampleView<'a> {
+    samples: &'a [&'a [f32]],
+    n: usize,
+    channels: usize,
+    spatial: &'a [usize],
+}
+
+impl SampleView<'_> {
+    fn points(&self) -> usize {
+        self.spatial.iter().product()
+    }
+
+    fn sample(&self, s: usize) -> &[f32] {
+        self.samples[s]
+    }
+
+    fn sample_len(&self) -> usize {
+        self.channels * self.points()
+    }
+
+    fn sample_shape(&self) -> Vec<usize> {
+        let mut s = vec![self.channels];
+        s.extend(self.spatial);
+        s
     }
 }
 
@@ -1144,5 +1396,157 @@ mod tests {
         assert_eq!(t.windows(&[0], 1).unwrap(), t.pairs(&[0]));
         assert!(t.windows(&[0], 3).is_err());
         assert!(t.windows(&[0], 0).is_err());
+    }
+
+    /// Two trajectories of 5 states of 2 channels on 2 points; state `k` of trajectory `i` holds
+    /// `100 i + 10 k + (0, 1, 2, 3)` (channel-major).
+    fn five_states() -> Trajectories {
+        let mut data = Vec::new();
+        for i in 0..2 {
+            for k in 0..5 {
+                for v in 0..4 {
+                    data.push((100 * i + 10 * k + v) as f32);
+                }
+            }
+        }
+        Trajectories {
+            data,
+            n: 2,
+            steps: 5,
+            channels: 2,
+            spatial: vec![2],
+            times: (0..5).map(f64::from).collect(),
+        }
+    }
+
+    #[test]
+    fn history_windows_equal_hand_built_tensors() {
+        let t = five_states();
+        let s = |i: usize, k: usize| -> Vec<f32> {
+            (0..4).map(|v| (100 * i + 10 * k + v) as f32).collect()
+        };
+        let cat = |v: &[Vec<f32>]| -> Vec<f32> { v.concat() };
+        // H = 2, K = 2: 5 - 2 - 2 + 1 = 2 windows per trajectory, trajectory 1 first.
+        let w = Windows::new(&t, &[1, 0], 2, 2).unwrap();
+        assert_eq!((w.per_trajectory(), w.len()), (2, 4));
+        assert_eq!(w.locate(3), (0, 1));
+        let x = w.inputs(&[0, 3, 1]);
+        assert_eq!((x.n, x.channels, x.spatial.clone()), (3, 4, vec![2]));
+        assert_eq!(
+            x.data,
+            cat(&[s(1, 0), s(1, 1), s(0, 1), s(0, 2), s(1, 1), s(1, 2)])
+        );
+        let y = w.outputs(&[0, 3, 1]);
+        assert_eq!((y.n, y.channels), (3, 4));
+        assert_eq!(
+            y.data,
+            cat(&[s(1, 2), s(1, 3), s(0, 3), s(0, 4), s(1, 3), s(1, 4)])
+        );
+        // H = 4, K = 1: one window per trajectory, the last state is the target.
+        let w = Windows::new(&t, &[0], 4, 1).unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            w.inputs(&[0]).data,
+            cat(&[s(0, 0), s(0, 1), s(0, 2), s(0, 3)])
+        );
+        assert_eq!(w.outputs(&[0]).data, s(0, 4));
+        // The normaliser is fitted on the states that enter an input window: 0..steps - K.
+        let w = Windows::new(&t, &[1], 2, 2).unwrap();
+        let states: Vec<Vec<f32>> = w.input_states().iter().map(|v| v.to_vec()).collect();
+        assert_eq!(states, vec![s(1, 0), s(1, 1), s(1, 2)]);
+    }
+
+    #[test]
+    fn bad_windows_are_typed_errors() {
+        let t = five_states();
+        let bad = |h: usize, k: usize, idx: &[usize], name: &str| match Windows::new(&t, idx, h, k)
+        {
+            Err(NeuralError::InvalidOption { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("H {h} K {k}: {other:?}"),
+        };
+        bad(0, 1, &[0], "history");
+        bad(5, 1, &[0], "history");
+        bad(6, 1, &[0], "history");
+        bad(2, 0, &[0], "rollout");
+        bad(2, 4, &[0], "rollout");
+        bad(1, 1, &[2], "split");
+        assert!(Windows::new(&t, &[0, 1], 2, 3).is_ok());
+        assert!(Windows::new(&t, &[], 4, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_state_windows_equal_the_materialised_pairs_bit_for_bit() {
+        // Irregular values, 2 channels on 3 points, 3 trajectories of 6 states.
+        let data: Vec<f32> = (0..3 * 6 * 6)
+            .map(|v| ((v as f32) * 0.731).sin() * 3.0 + 0.1 * v as f32)
+            .collect();
+        let t = Trajectories {
+            data,
+            n: 3,
+            steps: 6,
+            channels: 2,
+            spatial: vec![3],
+            times: (0..6).map(f64::from).collect(),
+        };
+        let idx = [2, 0];
+        for k in [1, 2, 5] {
+            let old = if k == 1 {
+                t.pairs(&idx)
+            } else {
+                t.windows(&idx, k).unwrap()
+            };
+            let w = Windows::new(&t, &idx, 1, k).unwrap();
+            assert_eq!(w.len(), old.len());
+            let all: Vec<usize> = (0..w.len()).collect();
+            assert_eq!(w.inputs(&all), old.inputs);
+            assert_eq!(w.outputs(&all), old.outputs);
+            for kind in [NormKind::Channel, NormKind::Point, NormKind::None] {
+                let a = Normalizer::fit(kind, &old.inputs);
+                let b = Normalizer::fit_samples(kind, 2, &[3], &w.input_states());
+                assert_eq!(a, b, "{kind:?}, K = {k}");
+                assert_eq!(b.tiled(1), b);
+                let mut x = old.inputs.clone();
+                a.encode(&mut x).unwrap();
+                let pick = [w.len() - 1, 0];
+                let mut y = w.inputs(&pick);
+                b.encode(&mut y).unwrap();
+                assert_eq!(y, x.select(&pick));
+            }
+        }
+    }
+
+    #[test]
+    fn a_tiled_normaliser_encodes_each_state_of_a_window_alike() {
+        let t = five_states();
+        let w = Windows::new(&t, &[0, 1], 3, 1).unwrap();
+        for kind in [NormKind::Channel, NormKind::Point] {
+            let n = Normalizer::fit_samples(kind, 2, &[2], &w.input_states());
+            let tiled = n.tiled(3);
+            assert_eq!(tiled.shape[0], 6);
+            let mut x = w.inputs(&[3]);
+            tiled.encode(&mut x).unwrap();
+            // Encoding the window equals encoding its three states one by one.
+            let mut by_state = Fields::empty(2, vec![2]);
+            for k in 1..4 {
+                by_state.push(t.state(1, k));
+            }
+            n.encode(&mut by_state).unwrap();
+            assert_eq!(x.data, by_state.data, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn data_options_without_a_history_load_as_one_state() {
+        let mut v = serde_json::to_value(DataOptions {
+            task: Task::Autoregressive,
+            history: 4,
+            ..DataOptions::default()
+        })
+        .unwrap();
+        assert_eq!(v["history"], 4);
+        v.as_object_mut().unwrap().remove("history");
+        let old: DataOptions = serde_json::from_value(v).unwrap();
+        assert_eq!(old.history, 1);
+        assert_eq!(old.task, Task::Autoregressive);
     }
 }

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::backend::Backend;
 use crate::card::{dispatch, ModelCard, WithModel, WEIGHTS_FILE};
 use crate::checkpoint::{self, write_json};
-use crate::data::{self, DataOptions, Fields, LoadedKind, Normalizer, Task};
+use crate::data::{self, DataOptions, Fields, LoadedKind, Normalizer, Task, Windows};
 use crate::error::NeuralError;
 use crate::metrics::{Metrics, MetricsAccumulator};
-use crate::train::{self, Surrogate};
+use crate::train::{self, Samples, Surrogate};
 
 /// Which samples of the dataset to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,14 +48,80 @@ pub struct EvalOptions {
     pub backend: Backend,
 }
 
-/// Rollout of an autoregressive model from `u(t_0)` over the whole horizon.
+/// Rollout of an autoregressive model from its first `H` true states `u(t_0), …, u(t_{H−1})`
+/// (`H` = the model's history window, 1 for a one-state model) over the whole horizon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RolloutReport {
     pub times: Vec<f64>,
-    /// Mean relative L2 error of the rolled-out state at each time (0 at `t_0`).
+    /// States given to the model (the rollout predicts states `H..`).
+    #[serde(default = "one")]
+    pub history: usize,
+    /// Mean relative L2 error of the rolled-out state at each time (0 at the `H` given times).
     pub rel_l2: Vec<f64>,
+    /// The FNO paper's error (Li et al. 2021, `fourier_2d_time.py`, `test_l2_full / ntest`):
+    /// for each trajectory `‖pred − true‖₂ / ‖true‖₂` over *all* predicted states `t_H..t_last`
+    /// and grid points at once (one vector per trajectory), averaged over the trajectories.
+    #[serde(default)]
+    pub traj_rel_l2: f64,
+    /// The paper's per-step error (`test_l2_step / ntest / T`): the mean of `rel_l2` over the
+    /// predicted states `t_H..t_last`.
+    #[serde(default)]
+    pub step_mean_rel_l2: f64,
     /// Metrics of the rolled-out state at the final time.
     pub final_metrics: Metrics,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Accumulates the FNO paper's per-trajectory relative L2 error over a rollout
+/// ([`RolloutReport::traj_rel_l2`]): `Σ_k ‖p_k − u_k‖²` and `Σ_k ‖u_k‖²` per trajectory in
+/// `f64`, then the mean over trajectories of the square root of their ratio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrajRelL2 {
+    err2: Vec<f64>,
+    true2: Vec<f64>,
+}
+
+impl TrajRelL2 {
+    /// For `n` trajectories.
+    pub fn new(n: usize) -> Self {
+        Self {
+            err2: vec![0.0; n],
+            true2: vec![0.0; n],
+        }
+    }
+
+    /// Adds one predicted state of every trajectory: `pred` and `truth` hold `n` states of
+    /// `l` values each, trajectory by trajectory.
+    pub fn add_step(&mut self, pred: &[f32], truth: &[f32], l: usize) {
+        for (i, (p, t)) in pred
+            .chunks_exact(l)
+            .zip(truth.chunks_exact(l))
+            .enumerate()
+            .take(self.err2.len())
+        {
+            for (&a, &b) in p.iter().zip(t) {
+                self.err2[i] += f64::from(a - b).powi(2);
+                self.true2[i] += f64::from(b).powi(2);
+            }
+        }
+    }
+
+    /// The mean over trajectories of `sqrt(Σ err² / Σ true²)` (0 without trajectories).
+    pub fn finish(&self) -> f64 {
+        let n = self.err2.len();
+        if n == 0 {
+            return 0.0;
+        }
+        self.err2
+            .iter()
+            .zip(&self.true2)
+            .map(|(e, t)| (e / t).sqrt())
+            .sum::<f64>()
+            / n as f64
+    }
 }
 
 /// Inference time per sample.
@@ -216,31 +282,71 @@ impl WithTrained for EvalRun<'_> {
         let spatial = loaded.spatial().to_vec();
         let lengths = domain_lengths(&loaded.coords, loaded.periodic);
         std::fs::create_dir_all(&opts.out).map_err(NeuralError::io("cannot create", &opts.out))?;
-        let pairs = loaded.pairs(&indices);
-        let mut inputs = pairs.inputs.clone();
-        in_norm.encode(&mut inputs)?;
-        let pred = train::predict::<M, D>(
-            &model,
-            &inputs,
-            card.out_channels,
-            &out_norm,
-            opts.batch,
-            device,
-        )?;
+        let history = card.data.history;
+        // Operator task: the pairs (inputs encoded); autoregressive: the one-step windows
+        // (H true states -> the next), cut per batch.
+        let pairs = match &loaded.kind {
+            LoadedKind::Pairs(_) => {
+                let mut p = loaded.pairs(&indices);
+                in_norm.encode(&mut p.inputs)?;
+                Some(p)
+            }
+            LoadedKind::Trajectories(_) => None,
+        };
+        let one_step = match (&loaded.kind, &pairs) {
+            (LoadedKind::Trajectories(t), _) => Samples::Windows {
+                windows: Windows::new(t, &indices, history, 1)?,
+                in_norm: &in_norm,
+            },
+            (_, Some(p)) => Samples::Pairs(p),
+            (LoadedKind::Pairs(_), None) => {
+                return Err(NeuralError::invalid(
+                    "task",
+                    "operator",
+                    "internal: the operator pairs were not built",
+                ))
+            }
+        };
         let mut acc = MetricsAccumulator::new(card.out_channels, &spatial, &lengths)?;
-        let l = pairs.outputs.sample_len();
-        for (p, t) in pred.chunks_exact(l).zip(pairs.outputs.data.chunks_exact(l)) {
-            acc.add(p, t)?;
+        let batch = opts.batch.max(1);
+        let all: Vec<usize> = (0..one_step.len()).collect();
+        let mut plot_pred = Vec::new();
+        for chunk in all.chunks(batch) {
+            let (inputs, outputs) = one_step.batch(chunk)?;
+            let pred = train::predict::<M, D>(
+                &model,
+                &inputs,
+                card.out_channels,
+                &out_norm,
+                batch,
+                device,
+            )?;
+            let l = outputs.sample_len();
+            for (p, t) in pred.chunks_exact(l).zip(outputs.data.chunks_exact(l)) {
+                acc.add(p, t)?;
+                if plot_pred.len() < opts.plots * l {
+                    plot_pred.extend_from_slice(p);
+                }
+            }
         }
         let metrics = acc.finish();
+        let timed: Vec<usize> = (0..all.len().min(batch * 4)).collect();
+        let (inputs, _) = one_step.batch(&timed)?;
         let inference =
             time_inference::<M, D>(&model, &inputs, card, &out_norm, opts.batch, device)?;
         let mut plots = Vec::new();
         let rollout = match &loaded.kind {
             LoadedKind::Trajectories(traj) => {
                 let traj = traj.select(&indices);
-                let (report, states) =
-                    rollout::<M, D>(&model, &traj, &in_norm, &lengths, opts.batch, device)?;
+                let (report, states) = rollout::<M, D>(
+                    &model,
+                    &traj,
+                    history,
+                    (&in_norm, &out_norm),
+                    &lengths,
+                    opts.batch,
+                    device,
+                )?;
                 let curve = opts.out.join("rollout.png");
                 let plot = ai4de_report::LinePlot::new("Rollout error")
                     .x_label("t")
@@ -274,15 +380,17 @@ impl WithTrained for EvalRun<'_> {
                 Some(report)
             }
             LoadedKind::Pairs(_) => {
-                plots.extend(plot_samples(
-                    &opts.out,
-                    "",
-                    &pairs.outputs,
-                    &pred,
-                    &loaded.coords,
-                    &card.output_fields,
-                    opts.plots,
-                )?);
+                if let Some(p) = &pairs {
+                    plots.extend(plot_samples(
+                        &opts.out,
+                        "",
+                        &p.outputs,
+                        &plot_pred,
+                        &loaded.coords,
+                        &card.output_fields,
+                        opts.plots,
+                    )?);
+                }
                 None
             }
         };
@@ -360,27 +468,48 @@ fn time_inference<M: Surrogate<D>, const D: usize>(
     })
 }
 
-/// Rolls the model out from the first state of every trajectory; returns the error curve and
-/// the final states (decoded), `[n, C, spatial...]`.
+/// Rolls the model out from the first `history` states of every trajectory (the window shifted
+/// by one predicted state per step: oldest dropped, prediction appended); returns the error
+/// curve and the final states (decoded), `[n, C, spatial...]`. `norms` are the input window's
+/// normaliser (the state normaliser tiled `history` times) and the state normaliser.
 fn rollout<M: Surrogate<D>, const D: usize>(
     model: &M,
     traj: &data::Trajectories,
-    norm: &Normalizer,
+    history: usize,
+    norms: (&Normalizer, &Normalizer),
     lengths: &[f64],
     batch: usize,
     device: &Device,
 ) -> Result<(RolloutReport, Vec<f32>), NeuralError> {
+    let (in_norm, norm) = norms;
     let c = traj.channels;
-    let mut state = Fields::empty(c, traj.spatial.clone());
-    for i in 0..traj.n {
-        state.push(traj.state(i, 0));
+    let h = history.max(1);
+    if h >= traj.steps {
+        return Err(NeuralError::invalid(
+            "history",
+            h,
+            format!(
+                "must be below the {} time points of the trajectories",
+                traj.steps
+            ),
+        ));
     }
-    let l = state.sample_len();
-    let mut rel = vec![0.0];
+    let l = traj.state_len();
+    // The raw window of every trajectory, `[H·C, spatial...]`: states 0..H.
+    let mut window = Fields::empty(h * c, traj.spatial.clone());
+    for i in 0..traj.n {
+        for k in 0..h {
+            window.data.extend_from_slice(traj.state(i, k));
+        }
+        window.n += 1;
+    }
+    let mut state = Vec::new();
+    let mut rel = vec![0.0; h];
+    let mut full = TrajRelL2::new(traj.n);
     let mut final_metrics = None;
-    for k in 1..traj.steps {
-        let mut enc = state.clone();
-        norm.encode(&mut enc)?;
+    for k in h..traj.steps {
+        let mut enc = window.clone();
+        in_norm.encode(&mut enc)?;
         let next =
             train::predict::<M, D>(model, &enc, c, norm, batch, device).map_err(|e| match e {
                 NeuralError::NonFinite { what, at } => NeuralError::NonFinite {
@@ -394,6 +523,7 @@ fn rollout<M: Surrogate<D>, const D: usize>(
             truth.extend_from_slice(traj.state(i, k));
         }
         rel.push(train::mean_rel_l2(&next, &truth, l));
+        full.add_step(&next, &truth, l);
         if k + 1 == traj.steps {
             let mut acc = MetricsAccumulator::new(c, &traj.spatial, lengths)?;
             for (p, t) in next.chunks_exact(l).zip(truth.chunks_exact(l)) {
@@ -401,10 +531,24 @@ fn rollout<M: Surrogate<D>, const D: usize>(
             }
             final_metrics = Some(acc.finish());
         }
-        state.data = next;
+        if h == 1 {
+            window.data.clone_from(&next);
+        } else {
+            let mut shifted = Vec::with_capacity(window.data.len());
+            for (w, p) in window.data.chunks_exact(h * l).zip(next.chunks_exact(l)) {
+                shifted.extend_from_slice(&w[l..]);
+                shifted.extend_from_slice(p);
+            }
+            window.data = shifted;
+        }
+        state = next;
     }
+    let predicted = &rel[h..];
     let report = RolloutReport {
         times: traj.times.clone(),
+        history: h,
+        traj_rel_l2: full.finish(),
+        step_mean_rel_l2: predicted.iter().sum::<f64>() / predicted.len().max(1) as f64,
         rel_l2: rel,
         final_metrics: final_metrics.unwrap_or_else(|| {
             MetricsAccumulator::new(c, &traj.spatial, lengths)
@@ -412,7 +556,7 @@ fn rollout<M: Surrogate<D>, const D: usize>(
                 .expect("shape was validated by the loader")
         }),
     };
-    Ok((report, state.data))
+    Ok((report, state))
 }
 
 /// Plots the first `count` samples: 1-D: truth, prediction and error against x; 2-D: heat maps
@@ -640,3 +784,95 @@ pub fn per_second(seconds: f64) -> f64 {
 
 #[allow(dead_code)]
 fn _assert_module<M: Module>() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{NormKind, Trajectories};
+    use burn::module::Param;
+    use burn::tensor::Tensor;
+
+    /// Returns the oldest state of its input window (one channel): rolled out from states
+    /// `s_0, s_1` it predicts `s_0, s_1, s_0, …` only if the window drops its oldest state and
+    /// appends the prediction.
+    #[derive(Module, Debug)]
+    struct Oldest {
+        unused: Param<Tensor<1>>,
+    }
+
+    impl Surrogate<3> for Oldest {
+        fn forward(&self, x: Tensor<3>) -> Result<Tensor<3>, NeuralError> {
+            Ok(x.narrow(1, 0, 1))
+        }
+    }
+
+    #[test]
+    fn paper_trajectory_error_matches_a_hand_computed_case() {
+        // Two trajectories, two predicted states of 2 points each.
+        let mut acc = TrajRelL2::new(2);
+        acc.add_step(&[1.0, 0.0, 3.0, 4.0], &[1.0, 1.0, 0.0, 4.0], 2);
+        acc.add_step(&[2.0, 2.0, 0.0, 0.0], &[2.0, 0.0, 0.0, 2.0], 2);
+        // Trajectory 0: errors (0, 1), (0, 2): 5 over truths 1 + 1 + 4 + 0 = 6.
+        // Trajectory 1: errors (3, 0), (0, -2): 13 over 16 + 4 = 20.
+        let want = ((5.0f64 / 6.0).sqrt() + (13.0f64 / 20.0).sqrt()) / 2.0;
+        assert!((acc.finish() - want).abs() < 1e-15, "{}", acc.finish());
+        // Not the mean of the per-step errors.
+        let per_step = ((1.0f64 / 2.0).sqrt() + 3.0 / 4.0 + (4.0f64 / 4.0).sqrt() + 1.0) / 4.0;
+        assert!((acc.finish() - per_step).abs() > 1e-3);
+        assert_eq!(TrajRelL2::new(0).finish(), 0.0);
+    }
+
+    #[test]
+    fn rollout_with_a_history_window_starts_from_the_first_states_and_shifts() {
+        let device = Device::flex();
+        let model = Oldest {
+            unused: Param::from_tensor(Tensor::zeros([1], &device)),
+        };
+        // One trajectory, s_k = (k + 1) (1, 2), 5 states.
+        let data: Vec<f32> = (0..5)
+            .flat_map(|k| [(k + 1) as f32, 2.0 * (k + 1) as f32])
+            .collect();
+        let traj = Trajectories {
+            data,
+            n: 1,
+            steps: 5,
+            channels: 1,
+            spatial: vec![2],
+            times: (0..5).map(f64::from).collect(),
+        };
+        let lengths = [1.0];
+        let none = Normalizer::fit(NormKind::None, &Fields::empty(1, vec![2]));
+        let mut states = Fields::empty(1, vec![2]);
+        for k in 0..3 {
+            states.push(traj.state(0, k));
+        }
+        let channel = Normalizer::fit(NormKind::Channel, &states);
+        for norm in [none, channel] {
+            let (r, last) = rollout::<Oldest, 3>(
+                &model,
+                &traj,
+                2,
+                (&norm.tiled(2), &norm),
+                &lengths,
+                4,
+                &device,
+            )
+            .unwrap();
+            // Predictions s_0, s_1, s_0 for t = 2, 3, 4: errors |k - j| sqrt 5 / ((k + 1) sqrt 5).
+            let want = [0.0, 0.0, 2.0 / 3.0, 2.0 / 4.0, 4.0 / 5.0];
+            assert_eq!(r.history, 2);
+            for (a, b) in r.rel_l2.iter().zip(want) {
+                assert!((a - b).abs() < 1e-6, "{:?} ({norm:?})", r.rel_l2);
+            }
+            assert!((r.traj_rel_l2 - (24.0f64 / 50.0).sqrt()).abs() < 1e-6);
+            assert!((r.step_mean_rel_l2 - (2.0 / 3.0 + 0.5 + 0.8) / 3.0).abs() < 1e-6);
+            assert!((last[0] - 1.0).abs() < 1e-6 && (last[1] - 2.0).abs() < 1e-6);
+        }
+        // A window as long as the trajectory leaves nothing to predict: a typed error.
+        let norm = Normalizer::fit(NormKind::None, &Fields::empty(1, vec![2]));
+        assert!(matches!(
+            rollout::<Oldest, 3>(&model, &traj, 5, (&norm, &norm), &lengths, 4, &device),
+            Err(NeuralError::InvalidOption { .. })
+        ));
+    }
+}

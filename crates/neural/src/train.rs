@@ -21,7 +21,12 @@
 //!   input is drawn from the model's own rollout distribution — the pushforward trick of
 //!   Brandstetter, Worrall and Welling, "Message passing neural PDE solvers", ICLR 2022, §2.3
 //!   (there: one unrolled step with a stop-gradient; here: all `K − 1` carried states). No
-//!   curriculum: `K` is fixed over the run. The recorded training loss is the sum divided by `K`
+//!   curriculum: `K` is fixed over the run. With a history of `H` states
+//!   ([`crate::data::DataOptions::history`]) the input is the window `(u(t_{k−H+1}), …, u(t_k))`
+//!   stacked along the channels and each unrolled step shifts it by one predicted state: the FNO
+//!   paper's Navier–Stokes training (`fourier_2d_time.py`: `H = 10`, `K = 40`, loss summed over
+//!   the 40 predicted states). Autoregressive samples are cut from the trajectories per batch
+//!   ([`Samples::Windows`]), so memory stays that of the trajectories. The recorded training loss is the sum divided by `K`
 //!   (the mean relative L2 per step), so that curves of different `K` stay comparable;
 //!   validation is always the one-step error.
 //! * Determinism: epoch `k` draws its batch order from [`crate::data::epoch_order`]`(seed, k)`;
@@ -41,7 +46,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, EpochRecord, TrainState};
-use crate::data::{epoch_order, Fields, Normalizer, Pairs};
+use crate::data::{epoch_order, Fields, Normalizer, Pairs, Windows};
 use crate::error::NeuralError;
 
 /// A model that maps a batch `[B, C_in, spatial...]` to `[B, C_out, spatial...]` (rank `D` = 3
@@ -220,11 +225,108 @@ impl TrainConfig {
     }
 }
 
-/// Training data already normalised: inputs encoded, outputs *raw* (the loss decodes the model
-/// output with `out_norm`).
+/// Training or validation samples: materialised pairs, or autoregressive windows cut out of the
+/// trajectories when a batch is formed (see [`Windows`]). Either way a batch has *encoded*
+/// inputs and *raw* outputs.
+#[derive(Debug, Clone)]
+pub enum Samples<'a> {
+    /// Pairs whose inputs are already encoded (outputs raw).
+    Pairs(&'a Pairs),
+    /// Windows of raw trajectories; the inputs of a batch are encoded with `in_norm` (the
+    /// state normaliser tiled `H` times, [`Normalizer::tiled`]) when it is formed, with the same
+    /// arithmetic as encoding materialised pairs.
+    Windows {
+        windows: Windows<'a>,
+        in_norm: &'a Normalizer,
+    },
+}
+
+impl<'a> From<&'a Pairs> for Samples<'a> {
+    fn from(p: &'a Pairs) -> Self {
+        Samples::Pairs(p)
+    }
+}
+
+impl Samples<'_> {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::Pairs(p) => p.len(),
+            Samples::Windows { windows, .. } => windows.len(),
+        }
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Channels of a model input.
+    pub fn in_channels(&self) -> usize {
+        match self {
+            Samples::Pairs(p) => p.inputs.channels,
+            Samples::Windows { windows, .. } => windows.history() * windows.state_channels(),
+        }
+    }
+
+    /// Channels of a sample's outputs (`K` states of a rollout stacked).
+    pub fn out_channels(&self) -> usize {
+        match self {
+            Samples::Pairs(p) => p.outputs.channels,
+            Samples::Windows { windows, .. } => windows.targets() * windows.state_channels(),
+        }
+    }
+
+    /// Spatial shape.
+    pub fn spatial(&self) -> &[usize] {
+        match self {
+            Samples::Pairs(p) => &p.outputs.spatial,
+            Samples::Windows { windows, .. } => windows.spatial(),
+        }
+    }
+
+    /// The samples `idx`: encoded inputs and raw outputs.
+    ///
+    /// # Errors
+    /// A normaliser that does not fit the windows.
+    pub fn batch(&self, idx: &[usize]) -> Result<(Fields, Fields), NeuralError> {
+        match self {
+            Samples::Pairs(p) => Ok((p.inputs.select(idx), p.outputs.select(idx))),
+            Samples::Windows { windows, in_norm } => {
+                let mut x = windows.inputs(idx);
+                in_norm.encode(&mut x)?;
+                Ok((x, windows.outputs(idx)))
+            }
+        }
+    }
+
+    /// [`Samples::batch`] as tensors `[B, C, spatial...]`.
+    ///
+    /// # Errors
+    /// As [`Samples::batch`].
+    pub fn batch_tensors<const D: usize>(
+        &self,
+        idx: &[usize],
+        device: &Device,
+    ) -> Result<(Tensor<D>, Tensor<D>), NeuralError> {
+        match self {
+            Samples::Pairs(p) => Ok((
+                batch_tensor::<D>(&p.inputs, idx, device),
+                batch_tensor::<D>(&p.outputs, idx, device),
+            )),
+            Samples::Windows { .. } => {
+                let (x, y) = self.batch(idx)?;
+                Ok((fields_tensor(x, device), fields_tensor(y, device)))
+            }
+        }
+    }
+}
+
+/// Training data: inputs encoded (or encoded per batch), outputs *raw* (the loss decodes the
+/// model output with `out_norm`, the state normaliser for the autoregressive task).
 pub struct TrainData<'a> {
-    pub train: &'a Pairs,
-    pub val: &'a Pairs,
+    pub train: Samples<'a>,
+    pub val: Samples<'a>,
     pub out_norm: &'a Normalizer,
 }
 
@@ -361,6 +463,13 @@ pub fn batch_tensor<const D: usize>(f: &Fields, idx: &[usize], device: &Device) 
     Tensor::from_data(TensorData::new(v, shape), device)
 }
 
+/// All samples of `f` as one tensor `[N, C, spatial...]` (moves the data).
+fn fields_tensor<const D: usize>(f: Fields, device: &Device) -> Tensor<D> {
+    let mut shape = vec![f.n, f.channels];
+    shape.extend(&f.spatial);
+    Tensor::from_data(TensorData::new(f.data, shape), device)
+}
+
 /// `[1, C, spatial...]` tensors of the normaliser's mean and scale for broadcasting.
 fn norm_tensors<const D: usize>(
     norm: &Normalizer,
@@ -387,15 +496,18 @@ pub fn rel_l2_loss<const D: usize>(pred: Tensor<D>, y: Tensor<D>) -> Tensor<1> {
 }
 
 /// The `K`-step rollout loss `Σ_{j=1..K} ‖û_j − u_j‖₂ / ‖u_j‖₂` (each term the batch mean of
-/// [`rel_l2_loss`]), with `û_j = dec(v_j)`, `v_0 = x` (encoded) and `v_j = f(v_{j−1})`: the model
-/// output is fed back as the next input without decoding, which is exact because the
-/// autoregressive task encodes inputs and outputs with one normaliser. `targets` is
+/// [`rel_l2_loss`]), with `û_j = dec(v_j)`, `v_j = f(w_{j−1})`, `w_0 = x` (encoded) and `w_j` the
+/// window `w_{j−1}` shifted by one state: its oldest state dropped, `v_j` appended. The model
+/// output is fed back without decoding, which is exact because the autoregressive task encodes
+/// inputs and outputs with one (state) normaliser. `x` is `[B, H·C, spatial...]` (the `H` history
+/// states stacked along channels, oldest first; `H = 1`: `w_j = v_j`), `targets` is
 /// `[B, K·C, spatial...]` (raw, the `K` states stacked along channels), `mean`/`scale` decode one
-/// state (`[1, C, spatial...]`). With `pushforward` the carried state is detached after every step
-/// (see the module documentation). `K = 1` is the plain one-step loss.
+/// state (`[1, C, spatial...]`). With `pushforward` each prediction is detached before it is
+/// carried (see the module documentation). `K = 1` is the plain one-step loss.
 ///
 /// # Errors
-/// A channel count of `targets` that is not a multiple of `steps`, and the model's own errors.
+/// A channel count of `targets` that is not a multiple of `steps`, of `x` that is not a
+/// multiple of the state's, and the model's own errors.
 pub fn rollout_loss<M: Surrogate<D>, const D: usize>(
     model: &M,
     x: Tensor<D>,
@@ -414,17 +526,34 @@ pub fn rollout_loss<M: Surrogate<D>, const D: usize>(
         });
     }
     let c = total / steps;
+    let window = x.dims()[1];
+    if c == 0 || window == 0 || !window.is_multiple_of(c) {
+        return Err(NeuralError::DataShape {
+            what: "rollout input window (channels = history x state channels)".into(),
+            expected: vec![c],
+            found: vec![window],
+        });
+    }
+    let history = window / c;
     let mut state = x;
     let mut loss: Option<Tensor<1>> = None;
     for j in 0..steps {
-        let next = model.forward(state)?;
+        let next = model.forward(state.clone())?;
         let target = targets.clone().narrow(1, j * c, c);
         let step = rel_l2_loss(next.clone() * scale.clone() + mean.clone(), target);
         loss = Some(match loss {
             None => step,
             Some(l) => l + step,
         });
-        state = if pushforward { next.detach() } else { next };
+        if j + 1 == steps {
+            break;
+        }
+        let next = if pushforward { next.detach() } else { next };
+        state = if history == 1 {
+            next
+        } else {
+            Tensor::cat(vec![state.narrow(1, c, (history - 1) * c), next], 1)
+        };
     }
     Ok(loss.expect("steps >= 1 was checked"))
 }
@@ -467,7 +596,11 @@ pub fn predict<M: Surrogate<D>, const D: usize>(
 /// Mean relative L2 error of `pred` against `truth` (whole samples of length `l`).
 pub fn mean_rel_l2(pred: &[f32], truth: &[f32], l: usize) -> f64 {
     let n = truth.len() / l.max(1);
-    let mut s = 0.0;
+    sum_rel_l2(0.0, pred, truth, l) / n.max(1) as f64
+}
+
+/// `s` plus the relative L2 errors of the samples of `pred` against `truth`, added in order.
+fn sum_rel_l2(mut s: f64, pred: &[f32], truth: &[f32], l: usize) -> f64 {
     for (p, t) in pred.chunks_exact(l).zip(truth.chunks_exact(l)) {
         let (mut e2, mut t2) = (0.0f64, 0.0f64);
         for (&a, &b) in p.iter().zip(t) {
@@ -476,7 +609,7 @@ pub fn mean_rel_l2(pred: &[f32], truth: &[f32], l: usize) -> f64 {
         }
         s += (e2 / t2).sqrt();
     }
-    s / n.max(1) as f64
+    s
 }
 
 /// Trains `model` (initialised by the caller, on an autodiff device) on `data`, writing a
@@ -505,17 +638,28 @@ pub fn train<M: Surrogate<D>, const D: usize>(
         return Err(NeuralError::invalid("ntrain", 0, "no training samples"));
     }
     let steps = cfg.rollout;
-    let out_c = data.train.outputs.channels / steps;
-    if out_c * steps != data.train.outputs.channels
-        || (steps > 1 && out_c != data.train.inputs.channels)
+    let (in_ch, out_ch) = (data.train.in_channels(), data.train.out_channels());
+    let out_c = out_ch / steps;
+    let windowed = matches!(data.train, Samples::Windows { .. });
+    if out_c == 0
+        || out_c * steps != out_ch
+        || ((steps > 1 || windowed) && !in_ch.is_multiple_of(out_c))
     {
         return Err(NeuralError::DataShape {
             what: format!("training outputs of a {steps}-step rollout (channels)"),
-            expected: vec![data.train.inputs.channels * steps],
-            found: vec![data.train.outputs.channels],
+            expected: vec![in_ch * steps],
+            found: vec![out_ch],
         });
     }
-    let spatial = data.train.outputs.spatial.clone();
+    if !data.val.is_empty() && (data.val.in_channels() != in_ch || data.val.out_channels() != out_c)
+    {
+        return Err(NeuralError::DataShape {
+            what: "validation samples (input, output channels)".into(),
+            expected: vec![in_ch, out_c],
+            found: vec![data.val.in_channels(), data.val.out_channels()],
+        });
+    }
+    let spatial = data.train.spatial().to_vec();
     if spatial.len() + 2 != D {
         return Err(NeuralError::DataShape {
             what: "model rank (batch, channel, spatial...)".into(),
@@ -561,8 +705,7 @@ pub fn train<M: Surrogate<D>, const D: usize>(
         let order = epoch_order(n, cfg.seed, epoch);
         let mut loss_sum = 0.0;
         for (b, idx) in order.chunks(cfg.batch).enumerate() {
-            let x = batch_tensor::<D>(&data.train.inputs, idx, device);
-            let y = batch_tensor::<D>(&data.train.outputs, idx, device);
+            let (x, y) = data.train.batch_tensors::<D>(idx, device)?;
             let loss = rollout_loss(&model, x, y, steps, cfg.pushforward, &mean_t, &scale_t)?;
             let value = f64::from(loss.clone().into_scalar::<f32>()) / steps as f64;
             if !value.is_finite() {
@@ -581,19 +724,17 @@ pub fn train<M: Surrogate<D>, const D: usize>(
             None
         } else {
             let valid = model.valid();
-            let pred = predict::<M, D>(
-                &valid,
-                &data.val.inputs,
-                out_c,
-                data.out_norm,
-                cfg.batch.max(16),
-                &plain,
-            )?;
-            Some(mean_rel_l2(
-                &pred,
-                &data.val.outputs.data,
-                data.val.outputs.sample_len(),
-            ))
+            // In chunks of the prediction batch, so that windows are cut per chunk; the sum
+            // runs in sample order, as `mean_rel_l2` over all samples at once.
+            let vb = cfg.batch.max(16);
+            let all: Vec<usize> = (0..data.val.len()).collect();
+            let mut sum = 0.0;
+            for chunk in all.chunks(vb) {
+                let (inputs, outputs) = data.val.batch(chunk)?;
+                let pred = predict::<M, D>(&valid, &inputs, out_c, data.out_norm, vb, &plain)?;
+                sum = sum_rel_l2(sum, &pred, &outputs.data, outputs.sample_len());
+            }
+            Some(sum / all.len() as f64)
         };
         let seconds = started.elapsed().as_secs_f64();
         let record = EpochRecord {

@@ -261,8 +261,8 @@ fn train_heat(rollout: usize, pushforward: bool, dir: &str) -> (Dense, f64) {
     let val_set = traj.pairs(&[0]);
     let norm = Normalizer::fit(NormKind::None, &Fields::empty(1, vec![N]));
     let data = TrainData {
-        train: &train_set,
-        val: &val_set,
+        train: (&train_set).into(),
+        val: (&val_set).into(),
         out_norm: &norm,
     };
     let cfg = TrainConfig {
@@ -309,4 +309,131 @@ fn four_step_training_beats_one_step_training_on_long_heat_rollouts() {
         one < 0.5,
         "one-step training did not learn the heat map: {one}"
     );
+}
+
+/// `(u_old, u_new) ↦ a₀ u_old + a₁ u_new`: a model of a two-state history window.
+#[derive(Module, Debug)]
+struct Mix {
+    a: Param<Tensor<1>>,
+}
+
+impl Surrogate<3> for Mix {
+    fn forward(&self, x: Tensor<3>) -> Result<Tensor<3>, NeuralError> {
+        let a = self.a.val();
+        let w0 = a.clone().narrow(0, 0, 1).reshape([1, 1, 1]);
+        let w1 = a.narrow(0, 1, 1).reshape([1, 1, 1]);
+        Ok(x.clone().narrow(1, 0, 1) * w0 + x.narrow(1, 1, 1) * w1)
+    }
+}
+
+/// The `K`-step loss of [`Mix`] in f64, the window shifted by hand: `v_j = a₀ w_old + a₁ w_new`,
+/// then `(w_old, w_new) ← (w_new, v_j)`; decoded `û_j = s v_j + m`.
+fn mix_by_hand(a: [f64; 2], x: &[[Vec<f64>; 2]], targets: &[Vec<Vec<f64>>], m: f64, s: f64) -> f64 {
+    let b = x.len() as f64;
+    let mut loss = 0.0;
+    for (w, ys) in x.iter().zip(targets) {
+        let (mut old, mut new) = (w[0].clone(), w[1].clone());
+        for y in ys {
+            let v: Vec<f64> = old
+                .iter()
+                .zip(&new)
+                .map(|(o, n)| a[0] * o + a[1] * n)
+                .collect();
+            let e: f64 = v
+                .iter()
+                .zip(y)
+                .map(|(v, y)| (s * v + m - y).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let ny: f64 = y.iter().map(|y| y * y).sum::<f64>().sqrt();
+            loss += e / ny / b;
+            old = new;
+            new = v;
+        }
+    }
+    loss
+}
+
+/// Issue 7: with a window of 2 history states the rollout shifts the window by one predicted
+/// state per step: loss and gradient equal the hand-shifted sums (gradient against central
+/// differences of the f64 loss).
+#[test]
+fn history_window_rollout_loss_shifts_the_window() {
+    let device = Device::flex().autodiff();
+    let (batch, n, k) = (2, 4, 3);
+    let (m, s) = (0.2, 1.3);
+    let a = [0.4, 0.7];
+    let x: Vec<[Vec<f64>; 2]> = (0..batch)
+        .map(|b| {
+            let st = |h: usize| -> Vec<f64> {
+                (0..n)
+                    .map(|i| ((b * 7 + h * 3 + i) as f64 * 0.53).sin() + 0.4)
+                    .collect()
+            };
+            [st(0), st(1)]
+        })
+        .collect();
+    let targets: Vec<Vec<Vec<f64>>> = (0..batch)
+        .map(|b| {
+            (0..k)
+                .map(|j| {
+                    (0..n)
+                        .map(|i| ((b + 5 * j + 2 * i) as f64 * 0.29).cos() + 0.3)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let xv: Vec<f32> = x
+        .iter()
+        .flat_map(|w| w.iter().flatten().map(|&v| v as f32))
+        .collect();
+    let yv: Vec<f32> = targets
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|&v| v as f32)
+        .collect();
+    let model = Mix {
+        a: Param::from_tensor(Tensor::from_data(
+            TensorData::new(vec![a[0] as f32, a[1] as f32], [2]),
+            &device,
+        )),
+    };
+    let xt = Tensor::<3>::from_data(TensorData::new(xv, [batch, 2, n]), &device);
+    let yt = Tensor::<3>::from_data(TensorData::new(yv, [batch, k, n]), &device);
+    let mean = Tensor::<3>::from_data(TensorData::new(vec![m as f32], [1, 1, 1]), &device);
+    let scale = Tensor::<3>::from_data(TensorData::new(vec![s as f32], [1, 1, 1]), &device);
+    let loss = rollout_loss(&model, xt.clone(), yt, k, false, &mean, &scale).unwrap();
+    let grads = loss.clone().backward();
+    let g = to_vec(model.a.val().grad(&grads).unwrap());
+    let l = f64::from(to_vec(loss)[0]);
+    let hand = mix_by_hand(a, &x, &targets, m, s);
+    assert!((l - hand).abs() <= 1e-5 * hand, "loss {l} vs {hand}");
+    // The window not shifted (the first input reused) gives another loss: the check can fail.
+    let stale: f64 = (1..=k)
+        .map(|j| {
+            let t1: Vec<Vec<Vec<f64>>> = targets.iter().map(|t| t[j - 1..j].to_vec()).collect();
+            mix_by_hand(a, &x, &t1, m, s)
+        })
+        .sum();
+    assert!((stale - hand).abs() > 1e-3 * hand, "{stale} vs {hand}");
+    for (i, gi) in g.iter().enumerate() {
+        let h = 1e-6;
+        let (mut up, mut down) = (a, a);
+        up[i] += h;
+        down[i] -= h;
+        let fd = (mix_by_hand(up, &x, &targets, m, s) - mix_by_hand(down, &x, &targets, m, s))
+            / (2.0 * h);
+        assert!(
+            (f64::from(*gi) - fd).abs() <= 1e-3 * fd.abs().max(1e-3),
+            "d loss / d a{i}: {gi} vs {fd}"
+        );
+    }
+    // An input window whose channels are not a multiple of the state's is a typed error.
+    let yt = Tensor::<3>::zeros([batch, 3 * k, n], &device);
+    assert!(matches!(
+        rollout_loss(&model, xt, yt, k, false, &mean, &scale),
+        Err(NeuralError::DataShape { .. })
+    ));
 }

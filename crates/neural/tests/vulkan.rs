@@ -70,8 +70,8 @@ fn training_on_vulkan_ends_at_the_cpu_weights() {
     let val_set = pairs(6, 100);
     let norm = Normalizer::fit(NormKind::Channel, &train_set.outputs);
     let data = TrainData {
-        train: &train_set,
-        val: &val_set,
+        train: (&train_set).into(),
+        val: (&val_set).into(),
         out_norm: &norm,
     };
     let cfg = TrainConfig {

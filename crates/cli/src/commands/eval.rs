@@ -119,11 +119,21 @@ pub fn run(args: &Args) -> Result<()> {
         );
         if let Some(ro) = &r.rollout {
             let last = ro.rel_l2.last().copied().unwrap_or(f64::NAN);
+            let h = ro.history.max(1);
+            let t = |k: usize| ro.times.get(k).copied().unwrap_or(f64::NAN);
             println!(
-                "  rollout over {} steps to t = {:.3}: relative L2 {:.3e} at the end (one-step above)",
-                ro.times.len() - 1,
+                "  rollout over {} steps from the {} true state(s) to t = {:.3}: relative L2 {:.3e} at the end (one-step above)",
+                ro.times.len().saturating_sub(h),
+                h,
                 ro.times.last().copied().unwrap_or(f64::NAN),
                 last
+            );
+            println!(
+                "  rollout relative L2 over t = {:.3}..{:.3} per trajectory (FNO paper's test_l2_full, mean over trajectories) {:.4e}; mean per step (test_l2_step) {:.4e}",
+                t(h),
+                ro.times.last().copied().unwrap_or(f64::NAN),
+                ro.traj_rel_l2,
+                ro.step_mean_rel_l2
             );
         }
         println!(

@@ -11,7 +11,8 @@ pub struct Args {
     /// A directory written by `ai4de train`.
     pub dir: PathBuf,
     /// Input .npy (float32 or float64): [N, C_in, grid...], [C_in, grid...], or without the
-    /// channel axis for one input channel.
+    /// channel axis for one input channel. A model trained with --history H takes H states
+    /// stacked along the channels, oldest first (C_in = H x state channels).
     #[arg(long)]
     pub input: PathBuf,
     /// Output .npy (float32), same leading layout with C_out channels.

@@ -26,6 +26,12 @@ pub struct Args {
     /// the loss over the K predicted steps (backpropagation through the rollout).
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub rollout: usize,
+    /// Autoregressive task: number H of consecutive states in the model input, stacked as
+    /// channels (oldest first): u(t_k-H+1..t_k) -> u(t_k+1). The FNO paper's Navier-Stokes
+    /// set-up is --history 10 with --rollout over the remaining states; `ai4de eval` then rolls
+    /// out from the first H true states.
+    #[arg(long, default_value_t = 1, value_name = "H")]
+    pub history: usize,
     /// With --rollout K >= 2: detach the state between the unrolled steps (the pushforward trick
     /// of Brandstetter et al. 2022): each step's loss trains only that step, from inputs the
     /// model itself produced.
@@ -144,6 +150,7 @@ pub fn run(args: &Args) -> Result<()> {
             sub: args.sub,
             t_stride: args.t_stride,
             max_samples: args.max_samples,
+            history: args.history,
         },
         split: SplitOptions {
             n_train: args.ntrain,
