@@ -441,5 +441,29 @@ fn history_window_train_eval_predict_on_tiny_heat() {
             "{bad:?}: {e}"
         );
     }
+    // --t-in 1 drops the first state (the paper's data start at t = 1): 5 states, 2 in, 3 out.
+    ok(train(&[
+        "--task",
+        "autoregressive",
+        "--history",
+        "2",
+        "--rollout",
+        "3",
+        "--t-in",
+        "1",
+    ]));
+    let card = json(&model.join("model.json"));
+    let times = card["times"].as_array().unwrap();
+    assert_eq!(times.len(), 5);
+    assert!(times[0].as_f64().unwrap() > 0.0, "{times:?}");
+    ok(ai4de(&["eval", s(&model), "--plots", "0"]));
+    let ev = json(&model.join("eval").join("eval.json"));
+    assert_eq!(ev["rollout"]["rel_l2"].as_array().unwrap().len(), 5);
+    assert_eq!(&ev["rollout"]["times"][0], &times[0]);
+    let e = one_line_error(
+        train(&["--task", "autoregressive", "--t-in", "6"]),
+        "--t-in 6",
+    );
+    assert!(e.contains("t-in"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

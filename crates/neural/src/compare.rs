@@ -299,10 +299,11 @@ fn view(card: &ModelCard, count: usize) -> Result<View, NeuralError> {
                 })
                 .collect();
             // The model is given the first `history` states and predicts the rest.
+            let t0 = card.data.t_in.unwrap_or(0);
             (
                 cases,
-                0,
-                last * card.data.t_stride,
+                t0,
+                t0 + last * card.data.t_stride,
                 t.steps - card.data.history.max(1),
             )
         }

@@ -70,7 +70,9 @@ pub struct DataOptions {
     pub input_fields: Vec<String>,
     /// Output fields; empty means the default.
     pub output_fields: Vec<String>,
-    /// Time index of the input (operator task); `None` = 0.
+    /// Time index of the input (operator task); autoregressive task: the first time index kept
+    /// (earlier states are dropped, as the FNO paper's Navier–Stokes data start at t = 1);
+    /// `None` = 0.
     pub t_in: Option<usize>,
     /// Time index of the output (operator task); `None` = the last.
     pub t_out: Option<usize>,
@@ -771,12 +773,20 @@ pub fn load(ds: &ai4de_data::Dataset, opts: &DataOptions) -> Result<Loaded, Neur
                         .into(),
                 ));
             }
-            let kept = strided(steps, opts.t_stride);
+            let t0 = opts.t_in.unwrap_or(0);
+            if t0 >= steps {
+                return Err(NeuralError::invalid(
+                    "t-in",
+                    t0,
+                    format!("the fields have {steps} time points"),
+                ));
+            }
+            let kept: Vec<usize> = (t0..steps).step_by(opts.t_stride).collect();
             if kept.len() < 2 {
                 return Err(NeuralError::invalid(
                     "t-stride",
                     opts.t_stride,
-                    format!("leaves fewer than 2 of the {steps} time points"),
+                    format!("leaves fewer than 2 of the {steps} time points (from t-in {t0})"),
                 ));
             }
             if opts.history >= kept.len() {
@@ -784,8 +794,8 @@ pub fn load(ds: &ai4de_data::Dataset, opts: &DataOptions) -> Result<Loaded, Neur
                     "history",
                     opts.history,
                     format!(
-                        "must be below the {} time points kept (of {steps}, stride {}): at \
-                         least one state must remain to predict",
+                        "must be below the {} time points kept (of {steps}, from t-in {t0}, \
+                         stride {}): at least one state must remain to predict",
                         kept.len(),
                         opts.t_stride
                     ),

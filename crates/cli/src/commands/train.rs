@@ -83,7 +83,8 @@ pub struct Args {
     /// Keep every T_STRIDE-th time point (autoregressive).
     #[arg(long, default_value_t = 1)]
     pub t_stride: usize,
-    /// Time index of the input / output (operator task; default first / last).
+    /// Time index of the input / output (operator task; default first / last). Autoregressive
+    /// task: --t-in is the first time index kept (earlier states are dropped).
     #[arg(long)]
     pub t_in: Option<usize>,
     #[arg(long)]
