@@ -85,7 +85,7 @@ pub struct CompareReport {
     #[serde(default)]
     pub task: Task,
     /// Autoregressive: model calls per query (the rollout length); operator: 1.
-    #[serde(default = "one")]
+    #[serde(default = "crate::data::one")]
     pub model_calls: usize,
     pub train_grid: Vec<usize>,
     /// Test samples used for the solver timings and errors.
@@ -113,10 +113,6 @@ pub struct CompareReport {
     /// The same against the cheapest equally accurate solver configuration.
     pub break_even_vs_matching: Option<f64>,
     pub note: String,
-}
-
-fn one() -> usize {
-    1
 }
 
 /// Options of [`compare`].

@@ -89,7 +89,8 @@ pub struct DataOptions {
     pub history: usize,
 }
 
-fn one() -> usize {
+/// The serde default of the options and reports whose absent value means 1.
+pub(crate) fn one() -> usize {
     1
 }
 
@@ -1000,14 +1001,8 @@ impl Normalizer {
         spatial: &[usize],
         samples: &[&[f32]],
     ) -> Self {
-        let fields = SampleView {
-            samples,
-            n: samples.len(),
-            channels,
-            spatial,
-        };
         let c = channels;
-        let p = fields.points();
+        let p: usize = spatial.iter().product();
         match kind {
             NormKind::None => Self {
                 kind,
@@ -1018,9 +1013,8 @@ impl Normalizer {
             NormKind::Channel => {
                 let mut mean = vec![0.0f64; c];
                 let mut m2 = vec![0.0f64; c];
-                let count = (fields.n * p) as f64;
-                for s in 0..fields.n {
-                    let v = fields.sample(s);
+                let count = (samples.len() * p) as f64;
+                for v in samples {
                     for ch in 0..c {
                         mean[ch] += v[ch * p..(ch + 1) * p]
                             .iter()
@@ -1029,8 +1023,7 @@ impl Normalizer {
                     }
                 }
                 mean.iter_mut().for_each(|m| *m /= count.max(1.0));
-                for s in 0..fields.n {
-                    let v = fields.sample(s);
+                for v in samples {
                     for ch in 0..c {
                         m2[ch] += v[ch * p..(ch + 1) * p]
                             .iter()
@@ -1050,24 +1043,24 @@ impl Normalizer {
                 }
             }
             NormKind::Point => {
-                let l = fields.sample_len();
+                let l = c * p;
                 let mut mean = vec![0.0f64; l];
                 let mut m2 = vec![0.0f64; l];
-                for s in 0..fields.n {
-                    for (m, &x) in mean.iter_mut().zip(fields.sample(s)) {
+                for v in samples {
+                    for (m, &x) in mean.iter_mut().zip(*v) {
                         *m += f64::from(x);
                     }
                 }
-                let n = fields.n as f64;
+                let n = samples.len() as f64;
                 mean.iter_mut().for_each(|m| *m /= n.max(1.0));
-                for s in 0..fields.n {
-                    for ((q, &m), &x) in m2.iter_mut().zip(&mean).zip(fields.sample(s)) {
+                for v in samples {
+                    for ((q, &m), &x) in m2.iter_mut().zip(&mean).zip(*v) {
                         *q += (f64::from(x) - m).powi(2);
                     }
                 }
                 Self {
                     kind,
-                    shape: fields.sample_shape(),
+                    shape: std::iter::once(c).chain(spatial.iter().copied()).collect(),
                     mean: mean.iter().map(|&m| m as f32).collect(),
                     scale: m2
                         .iter()
@@ -1225,34 +1218,6 @@ impl Normalizer {
             mean: interp(&self.mean),
             scale: interp(&self.scale),
         })
-    }
-}
-
-/// Borrowed samples with the accessors of [`Fields`] that [`Normalizer::fit_samples`] uses.
-struct SampleView<'a> {
-    samples: &'a [&'a [f32]],
-    n: usize,
-    channels: usize,
-    spatial: &'a [usize],
-}
-
-impl SampleView<'_> {
-    fn points(&self) -> usize {
-        self.spatial.iter().product()
-    }
-
-    fn sample(&self, s: usize) -> &[f32] {
-        self.samples[s]
-    }
-
-    fn sample_len(&self) -> usize {
-        self.channels * self.points()
-    }
-
-    fn sample_shape(&self) -> Vec<usize> {
-        let mut s = vec![self.channels];
-        s.extend(self.spatial);
-        s
     }
 }
 

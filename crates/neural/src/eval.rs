@@ -54,7 +54,7 @@ pub struct EvalOptions {
 pub struct RolloutReport {
     pub times: Vec<f64>,
     /// States given to the model (the rollout predicts states `H..`).
-    #[serde(default = "one")]
+    #[serde(default = "crate::data::one")]
     pub history: usize,
     /// Mean relative L2 error of the rolled-out state at each time (0 at the `H` given times).
     pub rel_l2: Vec<f64>,
@@ -69,10 +69,6 @@ pub struct RolloutReport {
     pub step_mean_rel_l2: f64,
     /// Metrics of the rolled-out state at the final time.
     pub final_metrics: Metrics,
-}
-
-fn one() -> usize {
-    1
 }
 
 /// Accumulates the FNO paper's per-trajectory relative L2 error over a rollout

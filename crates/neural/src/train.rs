@@ -143,15 +143,11 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Autoregressive steps unrolled per training sample (1: one-step training); the training
     /// outputs then hold the `rollout` target states stacked along the channel axis.
-    #[serde(default = "one")]
+    #[serde(default = "crate::data::one")]
     pub rollout: usize,
     /// Detach the state between unrolled steps (the pushforward trick; needs `rollout ≥ 2`).
     #[serde(default)]
     pub pushforward: bool,
-}
-
-fn one() -> usize {
-    1
 }
 
 impl Default for TrainConfig {

@@ -160,7 +160,8 @@ struct KrylovLinear {
     c: f64,
     weights: Vec<f64>,
     mu: Vec<f64>,
-    /// Row-major copy of a sparse `J` for the products with `W` (no mass matrix).
+    /// Row-major copy of a sparse `J` for the products with `W` (no mass matrix), refreshed at
+    /// every Jacobian evaluation.
     rows: Option<RowMajorJacobian>,
 }
 
@@ -181,9 +182,6 @@ impl BdfLinear {
                 stats.prec_setups += 1;
                 k.prec.setup(t, y, c, Some(jac), sys.mass_matrix())?;
                 k.c = c;
-                if let Some(rows) = &mut k.rows {
-                    rows.refresh(jac);
-                }
                 Ok(())
             }
         }
@@ -721,6 +719,11 @@ impl<S: OdeSystem + ?Sized> Stepper<S> for BdfStepper {
             if self.jac_stale {
                 self.jac
                     .evaluate(sys, t_new, &self.w.y_pred, &self.w.f_pred, stats)?;
+                if let BdfLinear::Krylov(k) = &mut self.lin {
+                    if let Some(rows) = &mut k.rows {
+                        rows.refresh(self.jac.jacobian());
+                    }
+                }
                 self.jac_stale = false;
                 self.jac_current = true;
                 self.jac_age = 0;

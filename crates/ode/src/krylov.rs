@@ -34,6 +34,7 @@
 use crate::error::OdeError;
 use crate::jacobian::Jacobian;
 use crate::mass::MassMatrix;
+use crate::sparsity::SparsityPattern;
 
 /// An approximation `P ≈ W = c·M − J` that is cheap to set up and to solve with (right-hand
 /// side in, `P⁻¹·r` out). Supplied by a system through [`crate::OdeSystem::preconditioner`]
@@ -343,8 +344,8 @@ fn norm2(a: &[f64]) -> f64 {
 /// every Jacobian evaluation.
 #[derive(Debug, Clone)]
 pub(crate) struct RowMajorJacobian {
-    row_ptr: Vec<usize>,
-    col: Vec<usize>,
+    /// The pattern's transpose: its column `i` lists the columns of row `i`.
+    rows: SparsityPattern,
     /// Position in the column-major values of each row-major entry.
     src: Vec<usize>,
     vals: Vec<f64>,
@@ -356,30 +357,15 @@ impl RowMajorJacobian {
         let Jacobian::Sparse { pattern, .. } = jac else {
             return None;
         };
-        let n = pattern.nrows();
-        let nnz = pattern.nnz();
-        let mut row_ptr = vec![0usize; n + 1];
-        for &i in pattern.row_idx() {
-            row_ptr[i + 1] += 1;
-        }
-        for i in 0..n {
-            row_ptr[i + 1] += row_ptr[i];
-        }
-        let mut next = row_ptr.clone();
-        let (mut col, mut src) = (vec![0usize; nnz], vec![0usize; nnz]);
-        for j in 0..pattern.ncols() {
-            for k in pattern.col_ptr()[j]..pattern.col_ptr()[j + 1] {
-                let i = pattern.row_idx()[k];
-                col[next[i]] = j;
-                src[next[i]] = k;
-                next[i] += 1;
-            }
-        }
+        let rows = pattern.transpose();
+        let src = (0..rows.ncols())
+            .flat_map(|i| rows.rows_of_col(i).iter().map(move |&j| (i, j)))
+            .map(|(i, j)| pattern.position(i, j).expect("an entry of the pattern"))
+            .collect();
         Some(Self {
-            row_ptr,
-            col,
+            vals: vec![0.0; rows.nnz()],
+            rows,
             src,
-            vals: vec![0.0; nnz],
         })
     }
 
@@ -394,10 +380,11 @@ impl RowMajorJacobian {
 
     /// `out = c·u − J·u`.
     pub(crate) fn w_apply(&self, c: f64, u: &[f64], out: &mut [f64]) {
+        let (row_ptr, col) = (self.rows.col_ptr(), self.rows.row_idx());
         let mut start = 0;
-        for ((o, &end), &ui) in out.iter_mut().zip(&self.row_ptr[1..]).zip(u) {
+        for ((o, &end), &ui) in out.iter_mut().zip(&row_ptr[1..]).zip(u) {
             let mut s = 0.0;
-            for (&j, &a) in self.col[start..end].iter().zip(&self.vals[start..end]) {
+            for (&j, &a) in col[start..end].iter().zip(&self.vals[start..end]) {
                 s += a * u[j];
             }
             *o = c * ui - s;
@@ -484,7 +471,6 @@ impl Preconditioner for IdentityPreconditioner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sparsity::SparsityPattern;
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

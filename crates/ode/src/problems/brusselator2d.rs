@@ -412,8 +412,6 @@ pub struct BrusselatorPreconditioner {
     zv: Vec<rustfft::num_complex::Complex<f64>>,
     tmp: Vec<rustfft::num_complex::Complex<f64>>,
     scratch: Vec<rustfft::num_complex::Complex<f64>>,
-    c: f64,
-    rbar: [f64; 4],
     /// Per mode `m = q + N p` (the transposed layout of [`Self::fft2`]), the coefficients
     /// `(A_m, B_m)` of the packed solve `Z'_m = A_m Z_m + B_m conj(Z_{−m})` (the inverse 2 × 2
     /// block and the inverse transform's `1/N²` folded in; set up once per `c`).
@@ -424,8 +422,6 @@ impl std::fmt::Debug for BrusselatorPreconditioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BrusselatorPreconditioner")
             .field("n", &self.n)
-            .field("c", &self.c)
-            .field("rbar", &self.rbar)
             .finish_non_exhaustive()
     }
 }
@@ -454,8 +450,6 @@ impl BrusselatorPreconditioner {
             zv: vec![z; n * n],
             tmp: vec![z; n * n],
             scratch: vec![z; scratch_len],
-            c: f64::NAN,
-            rbar: [0.0; 4],
             coef: vec![[z; 2]; n * n],
         }
     }
@@ -496,11 +490,10 @@ impl crate::krylov::Preconditioner for BrusselatorPreconditioner {
             uu += u * u;
         }
         let (uv, uu) = (uv / nn as f64, uu / nn as f64);
-        self.rbar = [2.0 * uv - (b + 1.0), uu, b - 2.0 * uv, -uu];
-        self.c = c;
+        // R̄, the grid average of the reaction Jacobian
+        let r = [2.0 * uv - (b + 1.0), uu, b - 2.0 * uv, -uu];
         // every block (c − αλ) I − R̄ must be invertible: check the worst one (λ = 0 is the
         // smallest shift; the determinant is a quadratic in the shift s = c − αλ ≥ c)
-        let r = self.rbar;
         let det = |s: f64| (s - r[0]) * (s - r[3]) - r[1] * r[2];
         let s_min = c;
         let s_star = 0.5 * (r[0] + r[3]);
