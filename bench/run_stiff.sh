@@ -23,7 +23,7 @@ VENV=$BENCH/.venv
 QUICK=()
 BUILD=1
 KEEP_FROM=
-ONLY=rober,hires,pollu,vdpol,bruss2d
+ONLY=rober,hires,pollu,vdpol,vdp1e6,bruss2d
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=(--quick) ;;

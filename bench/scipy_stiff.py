@@ -132,6 +132,18 @@ def vdpol():
     return f, jac
 
 
+MU = 1e6
+
+
+def vdp1e6():
+    def f(t, y):
+        return np.array([y[1], MU * (1 - y[0] ** 2) * y[1] - y[0]])
+
+    def jac(t, y):
+        return np.array([[0.0, 1.0], [-2 * MU * y[0] * y[1] - 1, MU * (1 - y[0] ** 2)]])
+    return f, jac
+
+
 def bruss(n):
     a_, b_, alpha = 1.0, 3.4, 10.0
     nn = n * n
@@ -169,7 +181,7 @@ def bruss(n):
 
 
 def make(name):
-    return {"rober": rober, "hires": hires, "pollu": pollu, "vdpol": vdpol,
+    return {"rober": rober, "hires": hires, "pollu": pollu, "vdpol": vdpol, "vdp1e6": vdp1e6,
             "bruss2d": lambda: bruss(32), "bruss2d_128": lambda: bruss(128)}[name]()
 
 

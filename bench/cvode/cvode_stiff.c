@@ -11,7 +11,7 @@
  *       f at (0, y0) and at the probe state (1.2, y0 + 1e-3 (1 + i mod 7)), as JSON, for the
  *       cross-check against ai4de's right-hand sides.
  *
- * PROBLEM: rober, hires, pollu, vdpol (Test Set VDPOL; vdp1e6 has no reference), bruss2d (N = 32), bruss2d_128 (N = 128). The equations
+ * PROBLEM: rober, hires, pollu, vdpol (Test Set VDPOL), vdp1e6 (mu = 1e6, unscaled), bruss2d (N = 32), bruss2d_128 (N = 128). The equations
  * are those of crates/ode/src/problems/ (re-written here; see the rhs cross-check).
  */
 #include <math.h>
@@ -146,6 +146,20 @@ static void vdp_j(const double *y, double *J) {
   J[3] = (1.0 - y[0] * y[0]) / EPS;
 }
 
+/* ---------------------------------------------------------------- Van der Pol x'' = mu (1 - x^2) x' - x, mu = 1e6 */
+static const double MU = 1.0e6;
+static void vdp1e6_f(double t, const double *y, double *d) {
+  (void)t;
+  d[0] = y[1];
+  d[1] = MU * (1.0 - y[0] * y[0]) * y[1] - y[0];
+}
+static void vdp1e6_j(const double *y, double *J) {
+  J[0] = 0.0;
+  J[1] = 1.0;
+  J[2] = -2.0 * MU * y[0] * y[1] - 1.0;
+  J[3] = MU * (1.0 - y[0] * y[0]);
+}
+
 /* ---------------------------------------------------------------- 2-D Brusselator */
 static const double BA = 1.0, BB = 3.4, BALPHA = 10.0;
 static double coord(int i, int n) { return (double)i / (double)(n - 1); }
@@ -217,6 +231,7 @@ static void prob_f(double t, const double *y, double *d) {
   else if (!strcmp(P.name, "hires")) hires_f(t, y, d);
   else if (!strcmp(P.name, "pollu")) pollu_f(t, y, d);
   else if (!strcmp(P.name, "vdpol")) vdp_f(t, y, d);
+  else if (!strcmp(P.name, "vdp1e6")) vdp1e6_f(t, y, d);
   else bruss_f(P.bruss_n, t, y, d);
 }
 static void prob_dense_j(const double *y, double *J) {
@@ -224,6 +239,7 @@ static void prob_dense_j(const double *y, double *J) {
   else if (!strcmp(P.name, "hires")) hires_j(y, J);
   else if (!strcmp(P.name, "pollu")) pollu_j(y, J);
   else if (!strcmp(P.name, "vdpol")) vdp_j(y, J);
+  else if (!strcmp(P.name, "vdp1e6")) vdp1e6_j(y, J);
   else {
     int n = P.n;
     memset(J, 0, (size_t)n * n * sizeof(double));
@@ -241,7 +257,7 @@ static void prob_y0(double *y0) {
   else if (!strcmp(P.name, "hires")) { y0[0] = 1.0; y0[7] = 0.0057; }
   else if (!strcmp(P.name, "pollu")) {
     y0[1] = 0.2; y0[3] = 0.04; y0[6] = 0.1; y0[7] = 0.3; y0[8] = 0.01; y0[16] = 0.007;
-  } else if (!strcmp(P.name, "vdpol")) { y0[0] = 2.0; y0[1] = 0.0; }
+  } else if (!strcmp(P.name, "vdpol") || !strcmp(P.name, "vdp1e6")) { y0[0] = 2.0; y0[1] = 0.0; }
   else bruss_y0(P.bruss_n, y0);
 }
 static int set_problem(const char *name) {
@@ -251,7 +267,7 @@ static int set_problem(const char *name) {
   if (!strcmp(name, "rober")) P.n = 3;
   else if (!strcmp(name, "hires")) P.n = 8;
   else if (!strcmp(name, "pollu")) P.n = 20;
-  else if (!strcmp(name, "vdpol")) P.n = 2;
+  else if (!strcmp(name, "vdpol") || !strcmp(name, "vdp1e6")) P.n = 2;
   else if (!strcmp(name, "bruss2d")) { P.bruss_n = 32; P.n = 2 * 32 * 32; P.sparse = 1; }
   else if (!strcmp(name, "bruss2d_128")) { P.bruss_n = 128; P.n = 2 * 128 * 128; P.sparse = 1; }
   else return -1;

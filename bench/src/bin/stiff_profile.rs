@@ -46,8 +46,12 @@ fn main() {
     };
     let rtol: f64 = a[3].parse().expect("rtol");
     let reps: usize = a.get(4).map_or(1000, |s| s.parse().expect("reps"));
-    let atol = rtol * a.get(5).map_or(1.0, |s| s.parse::<f64>().expect("atol factor"));
-    let t_end = a.get(6).map_or(p.t_end, |s| s.parse::<f64>().expect("t_end"));
+    let atol = rtol
+        * a.get(5)
+            .map_or(1.0, |s| s.parse::<f64>().expect("atol factor"));
+    let t_end = a
+        .get(6)
+        .map_or(p.t_end, |s| s.parse::<f64>().expect("t_end"));
     let run = || {
         Solve::new(&p, (p.t0, t_end), &p.y0)
             .method(m)
@@ -91,7 +95,11 @@ fn main() {
                 .save_at(SaveAt::Final)
                 .run()
                 .expect("reference solve");
-            eprintln!("reference {spec}: {:.2} s, {} steps", t0.elapsed().as_secs_f64(), r.stats.steps);
+            eprintln!(
+                "reference {spec}: {:.2} s, {} steps",
+                t0.elapsed().as_secs_f64(),
+                r.stats.steps
+            );
             rel_inf_diff(sol.y_final(), r.y_final())
         }
     };
