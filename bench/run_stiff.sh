@@ -9,6 +9,8 @@
 #   bash bench/run_stiff.sh --with-128   also bruss2d_128 (32 768 unknowns; tens of minutes)
 #   bash bench/run_stiff.sh --no-build   reuse bench/target/release/stiff as it is (it must be
 #                                        built from the current crates/ode; the page says so)
+#   bash bench/run_stiff.sh --only rober,pollu
+#                                        these problems only (the report then has only these)
 #   bash bench/run_stiff.sh --keep-from COMMIT
 #                                        carry bruss2d_128 over from the run committed in COMMIT
 #                                        (bench/merge_stiff_earlier.py; the page labels it)
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --with-128) ONLY=$ONLY,bruss2d_128 ;;
     --no-build) BUILD=0 ;;
     --keep-from) KEEP_FROM=$2; shift ;;
+    --only) ONLY=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -81,16 +84,40 @@ if [ "$BUILD" = 1 ]; then
 else
   echo "== --no-build: using $BENCH/target/release/stiff built $(date -u -r "$BENCH/target/release/stiff" '+%F %T UTC')" >&2
 fi
-"$BENCH/target/release/stiff" "${QUICK[@]}" --only "$ONLY" --out "$RESULTS/stiff_rust.json" 2> >(tee "$RESULTS/stiff_rust.log" >&2)
-
-# 5. Peers: CVODE and SciPy, in a subshell whose address space is capped (PEER_VMEM_GB, default
-# 10 GiB): a peer that densifies a large Jacobian fails with a MemoryError in its own row instead
-# of exhausting the shared machine (the 2026-11-28 17:25 run was killed by the OOM killer).
-(
-  ulimit -v $(( ${PEER_VMEM_GB:-10} * 1024 * 1024 ))
-  "$PY" "$BENCH/scipy_stiff.py" "$RESULTS/stiff_rust.json" "$RESULTS/stiff_peers.json" "$CVODE" "${QUICK[@]}" \
-    2> >(tee "$RESULTS/stiff_peers.log" >&2)
-)
+# 5. Per problem: ai4de, then its peers (CVODE and SciPy) right after, so that the two sides of
+# every ratio are timed minutes, not a quarter of an hour, apart (the shared machine's speed
+# drifts by up to 1.6x over an hour). The peers run in a subshell whose address space is capped
+# (PEER_VMEM_GB, default 10 GiB): a peer that densifies a large Jacobian fails with a MemoryError
+# in its own row instead of exhausting the shared machine (the 2026-11-28 17:25 run was killed by
+# the OOM killer). Per-problem files are merged into stiff_rust.json / stiff_peers.json.
+PARTS=$RESULTS/parts
+rm -rf "$PARTS"; mkdir -p "$PARTS"
+: > "$RESULTS/stiff_rust.log"; : > "$RESULTS/stiff_peers.log"
+for P in ${ONLY//,/ }; do
+  "$BENCH/target/release/stiff" "${QUICK[@]}" --only "$P" --out "$PARTS/rust_$P.json" \
+    2> >(tee -a "$RESULTS/stiff_rust.log" >&2)
+  (
+    ulimit -v $(( ${PEER_VMEM_GB:-10} * 1024 * 1024 ))
+    "$PY" "$BENCH/scipy_stiff.py" "$PARTS/rust_$P.json" "$PARTS/peers_$P.json" "$CVODE" "${QUICK[@]}" \
+      2> >(tee -a "$RESULTS/stiff_peers.log" >&2)
+  )
+done
+"$PY" - "$PARTS" "$RESULTS" "$ONLY" <<'PYEOF'
+import json, os, sys
+parts, res, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+for kind, out in (("rust", "stiff_rust.json"), ("peers", "stiff_peers.json")):
+    doc = None
+    for n in names:
+        d = json.load(open(os.path.join(parts, f"{kind}_{n}.json")))
+        if doc is None:
+            doc = d
+        else:
+            doc["problems"].extend(d["problems"])
+    tmp = os.path.join(res, out + ".tmp")
+    json.dump(doc, open(tmp, "w"))
+    os.replace(tmp, os.path.join(res, out))
+PYEOF
+rm -rf "$PARTS"
 
 "$PY" - "$RESULTS/stiff_meta.json" <<'PYEOF'
 import json, sys
