@@ -270,19 +270,23 @@ W("* BDF/NDF stop their Newton iteration when its remaining error is below κ = 
   "(BDF on ROBER at atol = rtol blowing up) does not hold: with √rtol BDF blows up there as well "
   "(rtol 1.5e-6 and ≥ 2e-5; NDF at 1e-6), since a negative y1 is unstable and atol = rtol leaves "
   "y1 unresolved at late times; the benchmark's ROBER uses atol = 1e-4 rtol.")
-W("* Run of 2026-11-29 10:25 UTC (main fcaec13: the ode crate as in a312ca8, the harness with "
-  "`vdp1e6` added), quiet (load 0.9–1.7). `vdp1e6` (the issue's Van der Pol, μ = 10⁶): 27–400× "
-  "against SciPy's best (LSODA at loose errors, Radau at tight ones), 4.9–11× against CVODE. Below "
-  "20× against SciPy in this run: POLLU at error 1e-9 (15.6×: LSODA's only successful run, rtol "
-  "1e-10, 5.74 ms, against ai4de's front at ~0.37 ms) and VDPOL at 3e-4 (19.98×). The same ode "
-  "code in the 09:39 run (main a312ca8, quiet) met every target on every problem (smallest ratios "
-  "22.5× on `bruss2d`, 23.1× on ROBER, 25.7× on POLLU at 1e-9; VDPOL gmean 150×). Between the two "
-  "runs ai4de's VDPOL times rose 1.6× (Rodas5P at 1e-4 0.186 → 0.296 ms CPU) while SciPy LSODA's "
-  "fell 1.75× (9.34 → 5.35 ms) on identical code: the two sides run minutes apart, and the shared "
-  "machine's speed moves by that much (CPU time counts a busy hyperthread sibling), so ratios within "
-  "~1.5× of a target are not settled by one run. Both runs are in git (ab3ba55, this one).")
+W("* This run (2026-11-29 10:42 UTC, main 9481a62, quiet, load 0.4–1.6) is the first with the "
+  "per-problem order (each problem's ai4de side, then its peers right after). Every target met on "
+  "every problem; smallest ratios against SciPy's best 22.2× (HIRES at 3e-4), 23.8× (`bruss2d` at "
+  "3e-6), 33.6× (POLLU at 1e-9), 37× (VDPOL), 37.8× (ROBER), 58× (`vdp1e6`); against CVODE 4.2× "
+  "(HIRES) and above. `vdp1e6` (the issue's Van der Pol, μ = 10⁶): 110× against SciPy's best and "
+  "11× against CVODE in geometric mean.")
+W("* Two earlier runs of the same ode code (a312ca8), with every ai4de problem timed first and "
+  "the peers a quarter of an hour later: 09:39 UTC (ab3ba55) met every target (smallest 22.5× on "
+  "`bruss2d`, 23.1× ROBER, 25.7× POLLU at 1e-9); 10:25 UTC (6418756, with `vdp1e6`: 27× at the "
+  "least) missed two points against SciPy: POLLU at 1e-9 (15.6×, against LSODA's only successful "
+  "run, rtol 1e-10, 5.74 ms) and VDPOL at 3e-4 (19.98×). Between those two runs ai4de's VDPOL "
+  "times rose 1.6× while SciPy LSODA's fell 1.75× on identical code: the shared machine's speed "
+  "moves that much (CPU time counts a busy hyperthread sibling), hence the per-problem order. Per "
+  "matched error, the median of the three runs is above 20× everywhere (POLLU at 1e-9: 25.7×, "
+  "VDPOL at 3e-4: 39.7×, HIRES at 3e-4: 22.2×, ROBER at 1e-9: 23.1×, `bruss2d` at 3e-9: 28.3×).")
 W("* `bruss2d` mid-range (errors 3e-8 … 1e-9), which missed in the 06:46 run (14.1–19.2× against "
-  "SciPy BDF), is 22.5–27× (09:39) and 32–37× (10:25) with the Newton tolerance above.")
+  "SciPy BDF), is 22.5–37× in all three runs, through the Newton tolerance above.")
 if any(P.get("earlier_run") for P in rust["problems"]):
     W("* Sections marked \"earlier run\" (`bruss2d_128`) were not rerun (that problem takes tens of "
       "minutes): their ai4de and peer rows are those of the run named there, whose ai4de binary "
