@@ -165,9 +165,8 @@ enum BdfLinear {
 struct KrylovLinear {
     gmres: Gmres,
     prec: Box<dyn Preconditioner>,
-    tol_factor: f64,
-    /// GMRES's stopping tolerance: `tol_factor` times the Newton tolerance, or times the
-    /// tighter `max(10ε/rtol, min(κ, √rtol))` unless the preconditioner is
+    /// GMRES's stopping tolerance: [`GmresOptions::tol_factor`](crate::krylov::GmresOptions)
+    /// times the Newton tolerance, or times the tighter `max(10ε/rtol, min(κ, √rtol))` unless the preconditioner is
     /// [`Preconditioner::near_inverse`].
     lin_tol: f64,
     /// `c` of `W = c·M − J` the preconditioner was set up for.
@@ -256,7 +255,17 @@ impl BdfStepper {
         }
         let jac = JacobianEvaluator::new(sys, &p.options.jacobian)?;
         let o = &p.options;
-        let mut lin = match o.linear_solver {
+        let atol: Vec<f64> = (0..n).map(|i| o.atol.get(i)).collect();
+        let rtol: Vec<f64> = (0..n).map(|i| o.rtol.get(i)).collect();
+        let rtol_ref = rtol
+            .iter()
+            .copied()
+            .fold(0.0f64, f64::max)
+            .max(100.0 * f64::EPSILON);
+        // 10ε/rtol: a Newton correction below it is rounding in the error weights.
+        let floor = 10.0 * f64::EPSILON / rtol_ref;
+        let newton_tol = floor.max(NEWTON_KAPPA);
+        let lin = match o.linear_solver {
             LinearSolverChoice::Direct => {
                 BdfLinear::Direct(LinearSolver::new(jac.jacobian(), mass)?)
             }
@@ -274,11 +283,17 @@ impl BdfStepper {
                     PreconditionerChoice::Jacobi => Box::new(JacobiPreconditioner::new(n)),
                     PreconditionerChoice::Identity => Box::new(IdentityPreconditioner),
                 };
+                // A generic preconditioner's residual can understate the linear error by the
+                // condition of P⁻¹W: hold GMRES to the tighter √rtol-based tolerance then.
+                let tau = if prec.near_inverse() {
+                    newton_tol
+                } else {
+                    floor.max(NEWTON_KAPPA.min(rtol_ref.sqrt()))
+                };
                 BdfLinear::Krylov(Box::new(KrylovLinear {
                     gmres: Gmres::new(n, g.restart, g.max_restarts),
                     prec,
-                    tol_factor: g.tol_factor,
-                    lin_tol: f64::NAN,
+                    lin_tol: g.tol_factor * tau,
                     c: f64::NAN,
                     weights: vec![0.0; n],
                     mu: vec![0.0; n],
@@ -301,26 +316,6 @@ impl BdfStepper {
             let kap = if k <= MAX_ORDER { kappa[k] } else { 0.0 };
             alpha[k] = (1.0 - kap) * gamma[k];
             err_const[k] = kap * gamma[k] + 1.0 / (k as f64 + 1.0);
-        }
-        let atol: Vec<f64> = (0..n).map(|i| o.atol.get(i)).collect();
-        let rtol: Vec<f64> = (0..n).map(|i| o.rtol.get(i)).collect();
-        let rtol_ref = rtol
-            .iter()
-            .copied()
-            .fold(0.0f64, f64::max)
-            .max(100.0 * f64::EPSILON);
-        // 10ε/rtol: a Newton correction below it is rounding in the error weights.
-        let floor = 10.0 * f64::EPSILON / rtol_ref;
-        let newton_tol = floor.max(NEWTON_KAPPA);
-        if let BdfLinear::Krylov(k) = &mut lin {
-            // A generic preconditioner's residual can understate the linear error by the
-            // condition of P⁻¹W: hold GMRES to the tighter √rtol-based tolerance then.
-            let tau = if k.prec.near_inverse() {
-                newton_tol
-            } else {
-                floor.max(NEWTON_KAPPA.min(rtol_ref.sqrt()))
-            };
-            k.lin_tol = k.tol_factor * tau;
         }
         let z = || vec![0.0; n];
         let mut y = z();
@@ -460,7 +455,6 @@ impl BdfStepper {
                         gmres,
                         prec,
                         lin_tol,
-                        tol_factor: _,
                         c: kc,
                         weights,
                         mu,
